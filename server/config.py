@@ -1,0 +1,176 @@
+"""Typed settings for prosepy, shared by the CLI and the language server.
+
+Settings arrive as loose JSON (``initializationOptions``, ``workspace/configuration``,
+a CLI flag). They are structured into dataclasses one field at a time, so that one bad
+value is reported and replaced by its default instead of discarding everything.
+No LSP imports here: the cores read these dataclasses directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_type_hints
+
+import cattrs
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+def default_threads() -> int:
+    """Leave one core to the editor: two busy threads on two cores collapse generation speed."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
+@dataclass
+class ModelSettings:
+    """Which model answers, through which runtime."""
+
+    backend: Literal["llama-cpp", "ctransformers", "openai"] = "llama-cpp"
+    #: A GGUF file; empty means the bundled Qwen2.5-Coder-0.5B-Instruct.
+    path: str = ""
+    #: ctransformers needs the architecture name (llama, gpt2, ...); empty lets it guess.
+    model_type: str = ""
+    n_threads: int = field(default_factory=default_threads)
+    n_ctx: int = 4096
+    load_at_start: bool = False
+    #: OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama.
+    base_url: str = ""
+    #: The model name sent to the endpoint.
+    name: str = ""
+    #: Name of the environment variable holding the API key (never the key itself).
+    api_key_env: str = ""
+    request_timeout_s: float = 60.0
+
+
+@dataclass
+class GenerateSettings:
+    """How `# nl:` requests become code."""
+
+    max_tokens: int = 512
+    time_budget_s: float = 60.0
+    temperature: float = 0.0
+    code_lens: bool = True
+    review: bool = True
+
+
+@dataclass
+class RunSettings:
+    """Limits and environment of the sandbox that runs snippets."""
+
+    #: Python used for snippets; empty means the interpreter running the server.
+    python: str = ""
+    timeout_s: float = 10.0
+    memory_mb: int = 512
+    output_bytes: int = 1024 * 1024
+    #: "session" keeps variables between runs per document; "fresh" starts clean each run.
+    mode: Literal["session", "fresh"] = "session"
+    allow_network: bool = False
+
+
+@dataclass
+class ExplainSettings:
+    """Language and budget of explanations."""
+
+    #: "auto" follows the client's locale from `initialize`.
+    language: Literal["auto", "en", "zh"] = "auto"
+    jedi_budget_ms: int = 150
+
+
+@dataclass
+class Settings:
+    model: ModelSettings = field(default_factory=ModelSettings)
+    generate: GenerateSettings = field(default_factory=GenerateSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+    explain: ExplainSettings = field(default_factory=ExplainSettings)
+    log_level: Literal["error", "warning", "info", "debug"] = "info"
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _structure_into(cls: type, raw: Any, prefix: str, errors: list[str]) -> Any:
+    """Build ``cls`` from ``raw`` field by field, keeping defaults where a value is invalid."""
+    obj = cls()
+    if raw is None:
+        return obj
+    if not isinstance(raw, dict):
+        where = prefix.rstrip(".") or "settings"
+        errors.append(f"{where}: expected an object, got {type(raw).__name__}")
+        return obj
+    hints = get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in raw.items():
+        name = _snake(key)
+        where = f"{prefix}{key}"
+        if name not in known:
+            errors.append(f"{where}: unknown setting")
+            continue
+        hint = hints[name]
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+            setattr(obj, name, _structure_into(hint, value, where + ".", errors))
+            continue
+        try:
+            if hint is bool and not isinstance(value, bool):
+                raise TypeError("expected true or false")
+            if hint in (int, float) and isinstance(value, bool):
+                raise TypeError(f"expected a number, got {value!r}")
+            if hint is int and isinstance(value, float) and not value.is_integer():
+                raise TypeError(f"expected a whole number, got {value!r}")
+            if hint is str and not isinstance(value, str):
+                raise TypeError(f"expected a string, got {value!r}")
+            setattr(obj, name, _converter.structure(value, hint))
+        except Exception as exc:  # cattrs raises several kinds; all mean "invalid"
+            default = getattr(obj, name)
+            errors.append(f"{where}: {_describe(exc)}; using the default {default!r}")
+    _check_ranges(obj, prefix, errors)
+    return obj
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, cattrs.BaseValidationError):
+        inner = exc.exceptions[0] if exc.exceptions else exc
+        return str(inner) or type(inner).__name__
+    return str(exc) or type(exc).__name__
+
+
+_RANGES: dict[str, tuple[float, float]] = {
+    "n_threads": (1, 256),
+    "n_ctx": (256, 131072),
+    "max_tokens": (1, 32768),
+    "time_budget_s": (1, 3600),
+    "timeout_s": (0.1, 3600),
+    "memory_mb": (32, 1024 * 1024),
+    "output_bytes": (1024, 1 << 30),
+    "jedi_budget_ms": (1, 10000),
+    "request_timeout_s": (1, 3600),
+    "temperature": (0, 2),
+}
+
+
+def _check_ranges(obj: Any, prefix: str, errors: list[str]) -> None:
+    fresh = type(obj)()
+    for f in dataclasses.fields(obj):
+        bounds = _RANGES.get(f.name)
+        value = getattr(obj, f.name)
+        if bounds and isinstance(value, int | float) and not bounds[0] <= value <= bounds[1]:
+            default = getattr(fresh, f.name)
+            errors.append(
+                f"{prefix}{f.name}: {value} is outside {bounds[0]}..{bounds[1]}; "
+                f"using the default {default!r}"
+            )
+            setattr(obj, f.name, default)
+
+
+def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
+    """Structure raw JSON settings; return the settings and a list of human-readable errors."""
+    errors: list[str] = []
+    settings = _structure_into(Settings, raw, "", errors)
+    return settings, errors
+
+
+def settings_to_json(settings: Settings) -> dict[str, Any]:
+    return dataclasses.asdict(settings)

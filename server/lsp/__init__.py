@@ -1,0 +1,1 @@
+"""The LSP layer: thin adapters from protocol messages to the cores."""

@@ -1,0 +1,129 @@
+"""The prosepy language server object: settings, logging and the feature registry.
+
+Features live one per module in ``server.lsp.features`` and register themselves through
+``features.register_all``; this module only holds what they share.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from server import __version__
+from server.config import Settings, parse_settings
+from server.lsp.protocol import ProsepyProtocol
+
+logger = logging.getLogger("prosepy")
+
+
+class ClientLogHandler(logging.Handler):
+    """Forwards log records to the client as ``window/logMessage`` (never to stdout)."""
+
+    _LEVELS = {
+        logging.ERROR: types.MessageType.Error,
+        logging.WARNING: types.MessageType.Warning,
+        logging.INFO: types.MessageType.Info,
+        logging.DEBUG: types.MessageType.Log,
+    }
+
+    def __init__(self, server: ProsepyServer) -> None:
+        super().__init__(level=logging.INFO)
+        self.server = server
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.server.protocol.writer is None:
+            return
+        try:
+            kind = self._LEVELS.get(record.levelno, types.MessageType.Log)
+            self.server.window_log_message(
+                types.LogMessageParams(type=kind, message=self.format(record))
+            )
+        except Exception:  # logging must never take the server down
+            pass
+
+
+class ProsepyServer(LanguageServer):
+    """pygls server carrying prosepy's settings and long-lived services."""
+
+    def __init__(self) -> None:
+        super().__init__("prosepy", __version__, protocol_cls=ProsepyProtocol)
+        self.settings = Settings()
+        self.client_locale: str | None = None
+        #: Long-lived helpers created by features (model manager, sandbox pool...), by name.
+        self.services: dict[str, Any] = {}
+        self._settings_listeners: list[Any] = []
+        #: Callbacks for document events; didOpen/didChange/didClose have one handler each in
+        #: pygls, so features subscribe here instead of registering those methods themselves.
+        self.document_listeners: dict[str, list[Any]] = {"open": [], "change": [], "close": []}
+
+    # -- settings -------------------------------------------------------------------------
+    def apply_settings(self, raw: Any, source: str) -> list[str]:
+        """Validate and apply raw settings; report problems to the user, keep defaults."""
+        settings, errors = parse_settings(raw)
+        old = self.settings
+        self.settings = settings
+        if errors:
+            text = f"prosepy: invalid settings in {source} (defaults used): " + "; ".join(errors)
+            logger.warning(text)
+            self.show_message(text, types.MessageType.Warning)
+        for listener in self._settings_listeners:
+            try:
+                listener(old, settings)
+            except Exception:
+                logger.exception("settings listener failed")
+        return errors
+
+    def on_settings_changed(self, listener: Any) -> None:
+        """Call ``listener(old, new)`` whenever settings are replaced."""
+        self._settings_listeners.append(listener)
+
+    def on_document(self, event: str, listener: Any) -> None:
+        """Subscribe ``listener(params)`` to "open", "change" or "close" of a text document."""
+        self.document_listeners[event].append(listener)
+
+    def emit_document(self, event: str, params: Any) -> None:
+        for listener in self.document_listeners[event]:
+            try:
+                listener(params)
+            except Exception:
+                logger.exception("document %s listener failed", event)
+
+    # -- messages -------------------------------------------------------------------------
+    def show_message(self, text: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=text))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Unreadable messages get a JSON-RPC error; other errors are logged, not shown."""
+        from pygls.exceptions import JsonRpcException
+
+        if source is JsonRpcException:
+            self.protocol.report_unreadable(error)  # type: ignore[attr-defined]
+            return
+        logger.error("server error (%s): %s", getattr(source, "__name__", source), error)
+
+
+def build_server() -> ProsepyServer:
+    """Create the server with every feature registered."""
+    from server.lsp import features
+
+    server = ProsepyServer()
+    features.register_all(server)
+    return server
+
+
+def configure_logging(server: ProsepyServer, level: str = "info") -> None:
+    """Log to stderr and to the client; stdout is reserved for the protocol."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stderr = logging.StreamHandler()
+    stderr.setFormatter(fmt)
+    client = ClientLogHandler(server)
+    client.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    root.handlers[:] = [stderr]
+    logging.getLogger("prosepy").addHandler(client)
+    logging.getLogger("server").addHandler(client)
+    logging.getLogger("pygls").setLevel(logging.WARNING)

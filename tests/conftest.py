@@ -1,0 +1,48 @@
+"""Shared fixtures: the real prosepy server over stdio, driven by pytest-lsp."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_COMMAND = [sys.executable, "-m", "server"]
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
+
+
+def initialize_params(
+    options: dict | None = None, locale: str | None = "en", client: str = "visual-studio-code"
+) -> types.InitializeParams:
+    return types.InitializeParams(
+        capabilities=pytest_lsp.client_capabilities(client),
+        initialization_options=options,
+        locale=locale,
+        root_uri=ROOT.as_uri(),
+    )
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env())
+)
+async def client(lsp_client: LanguageClient):
+    """A server initialized as VS Code would, with default settings."""
+    await lsp_client.initialize_session(initialize_params())
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+def examples_dir() -> Path:
+    return ROOT / "examples"
