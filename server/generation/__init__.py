@@ -1,0 +1,1 @@
+"""Generation core: `# nl:` requests to checked, fitted Python. No LSP imports."""

@@ -1,0 +1,137 @@
+"""The contract every model backend meets: chat in, streamed tokens out, cancellable.
+
+No LSP imports. Backends are synchronous and run on a worker thread; cancellation and the
+time budget are checked between tokens, so a cancelled request stops computing at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+FinishReason = Literal["stop", "length", "cancelled", "timeout", "error"]
+
+
+class ModelError(Exception):
+    """A model problem a user can act on: the message says what happened, ``fix`` what to do."""
+
+    def __init__(self, message: str, fix: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.fix})" if self.fix else self.message
+
+
+@dataclass
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass
+class GenerationRequest:
+    messages: list[ChatMessage]
+    max_tokens: int = 512
+    stop: list[str] = field(default_factory=list)
+    temperature: float = 0.0
+    #: A GBNF grammar the output must follow; backends without grammars ignore it.
+    grammar: str | None = None
+    #: Wall-clock budget in seconds; generation ends with finish_reason "timeout" past it.
+    time_budget_s: float | None = None
+
+
+@dataclass
+class GenerationResult:
+    text: str
+    tokens: int
+    finish_reason: FinishReason
+    #: Seconds from the call to the first token (None when no token came).
+    first_token_s: float | None
+    total_s: float
+    model: str = ""
+
+
+class CancelToken:
+    """Set by whoever started the work; polled by the backend between tokens."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason = ""
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        self.reason = reason
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+#: Called with each new piece of text as it is generated.
+TokenCallback = Callable[[str], None]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A loaded model. ``generate`` may be called from any one thread at a time."""
+
+    name: str
+
+    def generate(
+        self,
+        request: GenerationRequest,
+        cancel: CancelToken | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> GenerationResult: ...
+
+    def close(self) -> None: ...
+
+
+class StreamCollector:
+    """Shared bookkeeping for streaming backends: text, token count, timing, stop checks."""
+
+    def __init__(
+        self,
+        request: GenerationRequest,
+        cancel: CancelToken | None,
+        on_token: TokenCallback | None,
+    ) -> None:
+        self.request = request
+        self.cancel = cancel
+        self.on_token = on_token
+        self.start = time.monotonic()
+        self.first_token_s: float | None = None
+        self.parts: list[str] = []
+        self.tokens = 0
+
+    def should_stop(self) -> FinishReason | None:
+        """Checked before each token: cancellation first, then the time budget."""
+        if self.cancel is not None and self.cancel.cancelled:
+            return "cancelled"
+        budget = self.request.time_budget_s
+        if budget is not None and time.monotonic() - self.start > budget:
+            return "timeout"
+        return None
+
+    def add(self, piece: str) -> None:
+        if self.first_token_s is None:
+            self.first_token_s = time.monotonic() - self.start
+        self.tokens += 1
+        self.parts.append(piece)
+        if self.on_token is not None and piece:
+            self.on_token(piece)
+
+    def result(self, finish: FinishReason, model: str) -> GenerationResult:
+        return GenerationResult(
+            text="".join(self.parts),
+            tokens=self.tokens,
+            finish_reason=finish,
+            first_token_s=self.first_token_s,
+            total_s=time.monotonic() - self.start,
+            model=model,
+        )

@@ -1,0 +1,1 @@
+"""Sandbox core: run untrusted snippets in layered isolation. No LSP imports."""
