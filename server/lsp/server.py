@@ -58,6 +58,12 @@ class ProsepyServer(LanguageServer):
         #: Callbacks for document events; didOpen/didChange/didClose have one handler each in
         #: pygls, so features subscribe here instead of registering those methods themselves.
         self.document_listeners: dict[str, list[Any]] = {"open": [], "change": [], "close": []}
+        #: Several features contribute to one LSP method; pygls allows one handler per method,
+        #: so the aggregating feature modules (hover, code_lens, code_actions) call these.
+        self.hover_providers: list[Any] = []
+        self.code_lens_providers: list[Any] = []
+        self.code_action_providers: dict[str, Any] = {}
+        self._diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
 
     # -- settings -------------------------------------------------------------------------
     def apply_settings(self, raw: Any, source: str) -> list[str]:
@@ -90,6 +96,30 @@ class ProsepyServer(LanguageServer):
                 listener(params)
             except Exception:
                 logger.exception("document %s listener failed", event)
+
+    def publish_diagnostics(
+        self, uri: str, source: str, diagnostics: list[types.Diagnostic], version: int | None = None
+    ) -> None:
+        """Publish ``source``'s diagnostics for ``uri`` merged with other sources' for it.
+
+        ``publishDiagnostics`` replaces everything a client shows for a document, so the
+        review of generated code and the errors of a run must be sent together.
+        """
+        per_source = self._diagnostics.setdefault(uri, {})
+        if diagnostics:
+            per_source[source] = list(diagnostics)
+        else:
+            per_source.pop(source, None)
+        merged = [d for items in per_source.values() for d in items]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=merged, version=version)
+        )
+
+    def diagnostics_of(self, uri: str, source: str) -> list[types.Diagnostic]:
+        return list(self._diagnostics.get(uri, {}).get(source, []))
+
+    def forget_diagnostics(self, uri: str) -> None:
+        self._diagnostics.pop(uri, None)
 
     # -- messages -------------------------------------------------------------------------
     def show_message(self, text: str, kind: types.MessageType = types.MessageType.Info) -> None:

@@ -18,6 +18,8 @@ FEATURES = [
     "server.lsp.features.lifecycle",
     "server.lsp.features.documents",
     "server.lsp.features.doctor",
+    "server.lsp.features.code_lens",
+    "server.lsp.features.code_actions",
 ]
 
 
