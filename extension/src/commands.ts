@@ -1,0 +1,159 @@
+/**
+ * Palette and context-menu commands. Each one is a thin wrapper: it collects the editor's
+ * document and position and calls the server's `workspace/executeCommand` command.
+ * (The server's own command ids are registered by vscode-languageclient, so these use
+ * `prosepy.editor.*`.)
+ */
+import * as vscode from "vscode";
+import { ExecuteCommandRequest, LanguageClient } from "vscode-languageclient/node";
+import { DoctorReport, ServerCommand } from "./protocol";
+import { ReportDocuments } from "./reports";
+
+export interface CommandContext {
+  client(): LanguageClient | undefined;
+  reports: ReportDocuments;
+}
+
+function pythonEditor(): vscode.TextEditor | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== "python") {
+    void vscode.window.showWarningMessage("prosepy: open a Python file first.");
+    return undefined;
+  }
+  return editor;
+}
+
+function lspRange(range: vscode.Range): object {
+  return {
+    start: { line: range.start.line, character: range.start.character },
+    end: { line: range.end.line, character: range.end.character },
+  };
+}
+
+async function execute(ctx: CommandContext, command: string, arg: object, title: string): Promise<unknown> {
+  const client = ctx.client();
+  if (!client || !client.isRunning()) {
+    void vscode.window.showErrorMessage("prosepy: the language server is not running.", "Restart server").then(
+      (pick) => pick && vscode.commands.executeCommand("prosepy.editor.restartServer"),
+    );
+    return undefined;
+  }
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `prosepy: ${title}` },
+      () => client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [arg] }),
+    );
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    void vscode.window.showErrorMessage(`prosepy: ${title} failed: ${message}`);
+    return undefined;
+  }
+}
+
+/** Take the "Generate code" code action on the cursor's `# nl:` line, exactly as Ctrl+. would. */
+async function generate(): Promise<void> {
+  const editor = pythonEditor();
+  if (!editor) {
+    return;
+  }
+  const line = editor.selection.active.line;
+  const range = editor.document.lineAt(line).range;
+  const actions =
+    (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      "vscode.executeCodeActionProvider",
+      editor.document.uri,
+      range,
+      undefined,
+      10,
+    )) ?? [];
+  const action = actions.find((a) => /generat/i.test(a.title));
+  if (!action) {
+    void vscode.window.showInformationMessage(
+      "prosepy: put the cursor on a `# nl: ...` comment that describes the code to write.",
+    );
+    return;
+  }
+  if (action.edit) {
+    await vscode.workspace.applyEdit(action.edit);
+  }
+  if (action.command) {
+    const args: unknown[] = action.command.arguments ?? [];
+    await vscode.commands.executeCommand(action.command.command, ...args);
+  }
+}
+
+function uriOf(editor: vscode.TextEditor): string {
+  return editor.document.uri.toString();
+}
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const on = (id: string, fn: () => Promise<unknown>): vscode.Disposable =>
+    vscode.commands.registerCommand(id, fn);
+  return [
+    on("prosepy.editor.generate", () => generate()),
+    on("prosepy.editor.runSelection", async () => {
+      const editor = pythonEditor();
+      if (!editor) return;
+      const sel = editor.selection;
+      const range = sel.isEmpty ? editor.document.lineAt(sel.active.line).range : sel;
+      await execute(ctx, ServerCommand.run, { uri: uriOf(editor), range: lspRange(range) }, "running selection");
+    }),
+    on("prosepy.editor.runCell", async () => {
+      const editor = pythonEditor();
+      if (!editor) return;
+      await execute(ctx, ServerCommand.runCell, { uri: uriOf(editor), line: editor.selection.active.line }, "running cell");
+    }),
+    on("prosepy.editor.runFile", async () => {
+      const editor = pythonEditor();
+      if (!editor) return;
+      await execute(ctx, ServerCommand.runFile, { uri: uriOf(editor) }, "running file");
+    }),
+    on("prosepy.editor.cancelRun", async () => {
+      const editor = pythonEditor();
+      if (!editor) return;
+      await execute(ctx, ServerCommand.cancelRun, { uri: uriOf(editor) }, "cancelling the run");
+    }),
+    on("prosepy.editor.restartSession", async () => {
+      const editor = pythonEditor();
+      if (!editor) return;
+      await execute(ctx, ServerCommand.restartSession, { uri: uriOf(editor) }, "restarting the run session");
+      void vscode.window.setStatusBarMessage("prosepy: run session restarted", 3000);
+    }),
+    on("prosepy.editor.explainSelection", async () => {
+      const editor = pythonEditor();
+      if (!editor) return;
+      const sel = editor.selection;
+      const range = sel.isEmpty ? editor.document.lineAt(sel.active.line).range : sel;
+      const result = await execute(
+        ctx,
+        ServerCommand.explainWithModel,
+        { uri: uriOf(editor), range: lspRange(range) },
+        "explaining with the model",
+      );
+      if (result !== undefined && result !== null) {
+        await ctx.reports.show("Explanation.md", explanationText(result, editor.document.getText(range)));
+      }
+    }),
+    on("prosepy.editor.doctor", async () => {
+      const report = (await execute(ctx, ServerCommand.doctor, {}, "checking the setup")) as DoctorReport | undefined;
+      if (report) {
+        await ctx.reports.show("Setup Report.md", `# prosepy setup report\n\n\`\`\`text\n${report.text}\n\`\`\`\n`);
+      }
+    }),
+  ];
+}
+
+/** The explanation's text whatever shape the server returns (string, MarkupContent, {text}). */
+function explanationText(result: unknown, code: string): string {
+  let body: string;
+  if (typeof result === "string") {
+    body = result;
+  } else if (result && typeof result === "object") {
+    const r = result as { value?: unknown; markdown?: unknown; text?: unknown };
+    const found = [r.markdown, r.value, r.text].find((v) => typeof v === "string");
+    body = typeof found === "string" ? found : JSON.stringify(result, null, 2);
+  } else {
+    body = String(result);
+  }
+  return `# Explanation\n\n\`\`\`python\n${code}\n\`\`\`\n\n${body}\n`;
+}

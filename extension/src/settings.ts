@@ -1,0 +1,43 @@
+/**
+ * The `prosepy` settings the server reads, built from this extension's contributed
+ * configuration. Client-only keys (`prosepy.server.*`, `prosepy.inline.*`, `prosepy.trace.*`)
+ * stay here, and unset optional values (null) are left out so the server keeps its defaults.
+ */
+import * as vscode from "vscode";
+
+const CLIENT_ONLY = ["server.", "inline.", "trace."];
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Keys under `prosepy.` the server understands, from package.json, e.g. `model.nThreads`. */
+export function serverKeys(packageJSON: unknown): string[] {
+  const props = (packageJSON as { contributes?: { configuration?: { properties?: object } } })
+    ?.contributes?.configuration?.properties;
+  return Object.keys(props ?? {})
+    .filter((key) => key.startsWith("prosepy."))
+    .map((key) => key.slice("prosepy.".length))
+    .filter((key) => !CLIENT_ONLY.some((prefix) => key.startsWith(prefix)));
+}
+
+/** The nested camelCase object the server's `parse_settings` takes. */
+export function serverSettings(keys: string[], scope?: vscode.ConfigurationScope): Record<string, Json> {
+  const config = vscode.workspace.getConfiguration("prosepy", scope);
+  const out: Record<string, Json> = {};
+  for (const key of keys) {
+    const value = config.get<Json>(key);
+    if (value === undefined || value === null) {
+      continue;
+    }
+    const parts = key.split(".");
+    let node = out;
+    for (const part of parts.slice(0, -1)) {
+      const child = node[part];
+      if (child === undefined || child === null || typeof child !== "object" || Array.isArray(child)) {
+        node[part] = {};
+      }
+      node = node[part] as Record<string, Json>;
+    }
+    node[parts[parts.length - 1]] = value;
+  }
+  return out;
+}

@@ -1,0 +1,19 @@
+# npm packages of the VS Code extension (both profiles): type checking, linting and packaging
+# in scripts/test need them. Installed from package-lock.json; skipped when it has not changed.
+ext_dir="$PROSEPY_ROOT/extension"
+if [ ! -f "$ext_dir/package.json" ]; then
+  :
+elif ! command -v npm >/dev/null 2>&1; then
+  log "npm not found: the VS Code extension is not built (install Node.js 20 and npm)"
+else
+  lock_hash=$(cat "$ext_dir/package.json" "$ext_dir/package-lock.json" 2>/dev/null | sha256sum | cut -c1-16)
+  if [ "$(cat "$ext_dir/node_modules/.prosepy-stamp" 2>/dev/null)" != "$lock_hash" ]; then
+    log "installing the extension's npm packages"
+    if [ -f "$ext_dir/package-lock.json" ]; then
+      (cd "$ext_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    else
+      (cd "$ext_dir" && npm install --no-audit --no-fund --loglevel=error >&2)
+    fi
+    printf '%s' "$lock_hash" > "$ext_dir/node_modules/.prosepy-stamp"
+  fi
+fi
