@@ -135,3 +135,43 @@ class StreamCollector:
             total_s=time.monotonic() - self.start,
             model=model,
         )
+
+
+class StopFilter:
+    """Stop sequences for backends whose runtime does not handle them.
+
+    Text that might be the start of a stop sequence is held back until it is clearly not,
+    so a stop sequence never reaches the user, even when it arrives split across tokens.
+    """
+
+    def __init__(self, stops: list[str]) -> None:
+        self.stops = [s for s in stops if s]
+        self.pending = ""
+        self.stopped = False
+
+    def feed(self, piece: str) -> str:
+        """Add generated text; return what is safe to emit now (sets ``stopped`` on a stop)."""
+        self.pending += piece
+        if not self.stops:
+            out, self.pending = self.pending, ""
+            return out
+        hits = [i for i in (self.pending.find(s) for s in self.stops) if i >= 0]
+        if hits:
+            out = self.pending[: min(hits)]
+            self.pending = ""
+            self.stopped = True
+            return out
+        hold = 0
+        for stop in self.stops:
+            for k in range(min(len(stop) - 1, len(self.pending)), hold, -1):
+                if self.pending.endswith(stop[:k]):
+                    hold = k
+                    break
+        cut = len(self.pending) - hold
+        out, self.pending = self.pending[:cut], self.pending[cut:]
+        return out
+
+    def flush(self) -> str:
+        """The held-back text once generation ended without completing a stop sequence."""
+        out, self.pending = self.pending, ""
+        return out

@@ -1,0 +1,158 @@
+"""The default backend: llama-cpp-python with the GGUF's own chat template.
+
+``create_chat_completion(stream=True)`` renders the chat template stored in the GGUF and
+yields one chunk per token, so cancellation and the time budget are checked between tokens;
+leaving the loop closes the generator and llama.cpp stops computing at once. Stop sequences,
+``max_tokens`` and GBNF grammars are llama.cpp's own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+import logging
+from pathlib import Path
+from typing import Any
+
+from server.models.base import (
+    CancelToken,
+    FinishReason,
+    GenerationRequest,
+    GenerationResult,
+    ModelError,
+    StreamCollector,
+    TokenCallback,
+)
+from server.models.gguf import GGUFInfo
+from server.models.memory import check_memory
+
+logger = logging.getLogger(__name__)
+
+
+def runtime_version() -> str | None:
+    try:
+        import llama_cpp
+    except ImportError:
+        return None
+    return str(llama_cpp.__version__)
+
+
+class LlamaCppBackend:
+    """One loaded GGUF model in llama.cpp."""
+
+    def __init__(self, info: GGUFInfo, n_threads: int, n_ctx: int) -> None:
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:
+            raise ModelError(
+                f"llama-cpp-python is not installed ({exc})",
+                "run scripts/setup, or choose model.backend openai",
+            ) from exc
+        self.name = info.path.name
+        self.path = info.path
+        check_memory(info.size, n_ctx, info.path.name)
+        stderr = io.StringIO()
+        try:
+            # llama.cpp reports load problems on stderr even with verbose=False; keep them
+            # for the error message instead of the server's log.
+            with contextlib.redirect_stderr(stderr):
+                self.llm: Any = Llama(
+                    model_path=str(info.path),
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    n_threads_batch=n_threads,
+                    verbose=False,
+                )
+        except MemoryError as exc:
+            raise ModelError(
+                f"out of memory while loading {self.name}",
+                "close other programs, lower model.nCtx, or choose a smaller model",
+            ) from exc
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise _load_error(info, exc, stderr.getvalue()) from exc
+        self._grammars: dict[str, Any] = {}
+
+    def _grammar(self, text: str) -> Any:
+        if text not in self._grammars:
+            from llama_cpp import LlamaGrammar
+
+            try:
+                self._grammars[text] = LlamaGrammar.from_string(text, verbose=False)
+            except (ValueError, RuntimeError) as exc:
+                raise ModelError(f"invalid GBNF grammar: {exc}", "fix the grammar") from exc
+        return self._grammars[text]
+
+    def generate(
+        self,
+        request: GenerationRequest,
+        cancel: CancelToken | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> GenerationResult:
+        collector = StreamCollector(request, cancel, on_token)
+        grammar = self._grammar(request.grammar) if request.grammar else None
+        finish: FinishReason = "stop"
+        try:
+            stream = self.llm.create_chat_completion(
+                messages=[{"role": m.role, "content": m.content} for m in request.messages],
+                stream=True,
+                max_tokens=request.max_tokens,
+                stop=request.stop or None,
+                temperature=request.temperature,
+                grammar=grammar,
+            )
+            try:
+                for chunk in stream:
+                    reason = collector.should_stop()
+                    if reason is not None:
+                        finish = reason
+                        break
+                    choice = chunk["choices"][0]
+                    piece = choice["delta"].get("content")
+                    if piece is not None:
+                        collector.add(piece)
+                    if choice.get("finish_reason"):
+                        finish = "length" if choice["finish_reason"] == "length" else "stop"
+            finally:
+                stream.close()  # stops llama.cpp now, not at the end of the request
+        except MemoryError as exc:
+            raise ModelError(
+                "out of memory while generating", "lower model.nCtx or generate.maxTokens"
+            ) from exc
+        except (ValueError, RuntimeError) as exc:
+            # e.g. "Requested tokens exceed context window": the prompt is too long.
+            raise ModelError(
+                f"llama.cpp failed: {exc}", "shorten the request or raise model.nCtx"
+            ) from exc
+        return collector.result(finish, self.name)
+
+    def close(self) -> None:
+        """Free the weights and the context now rather than whenever the GC runs."""
+        llm = getattr(self, "llm", None)
+        if llm is not None:
+            with contextlib.suppress(Exception):
+                llm.close()
+            self.llm = None
+        self._grammars.clear()
+        gc.collect()
+
+
+def _load_error(info: GGUFInfo, exc: Exception, log: str) -> ModelError:
+    text = log.lower()
+    arch = info.architecture or "unknown"
+    if "unknown model architecture" in text:
+        return ModelError(
+            f"{info.path.name}: llama.cpp {runtime_version()} does not support the "
+            f"architecture {arch!r}",
+            "choose a model of a supported architecture (llama, qwen2, ...)",
+        )
+    if "failed to allocate" in text or "cannot allocate" in text or "out of memory" in text:
+        return ModelError(
+            f"out of memory while loading {info.path.name}",
+            "close other programs, lower model.nCtx, or choose a smaller model",
+        )
+    detail = next((ln for ln in reversed(log.splitlines()) if "error" in ln.lower()), str(exc))
+    return ModelError(
+        f"llama.cpp could not load {Path(info.path).name} (arch {arch}): {detail.strip()}",
+        "check that the file is a complete GGUF model, or try another model",
+    )

@@ -1,0 +1,65 @@
+"""From settings to a loaded backend: pick the runtime, find and check the file, load it.
+
+Every check that can fail with a clear message (scripted model, missing file, checksum,
+header, architecture, memory) runs here before a runtime touches the file.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from server.config import ModelSettings
+from server.models import bundled
+from server.models.base import Backend
+from server.models.scripted import ScriptedBackend, scripted_path
+
+logger = logging.getLogger(__name__)
+
+
+def describe(settings: ModelSettings) -> str:
+    """A short name for the model these settings select (for status bars and logs)."""
+    if scripted_path() is not None:
+        return f"scripted:{scripted_path().name}"  # type: ignore[union-attr]
+    if settings.backend == "openai":
+        return f"{settings.name or '(default)'} @ {settings.base_url or '(no base URL)'}"
+    path, _ = bundled.resolve_model_path(settings.path)
+    return path.name
+
+
+def model_file(settings: ModelSettings) -> tuple[Path, str]:
+    """The GGUF file the settings select, checked against its checksum when bundled."""
+    path, source = bundled.resolve_model_path(settings.path)
+    known = bundled.bundled_model_for(path)
+    if known is not None:
+        how = bundled.verify(path, known)
+        logger.info("%s verified (%s)", path.name, how)
+    return path, source
+
+
+def load_backend(settings: ModelSettings) -> Backend:
+    """Load the model ``settings`` select; raises ``ModelError`` with a fix on any problem."""
+    script = scripted_path()
+    if script is not None:
+        return ScriptedBackend(script)
+    if settings.backend == "openai":
+        from server.models.openai_compat import OpenAIBackend
+
+        return OpenAIBackend(settings)
+    path, _ = model_file(settings)
+    if settings.backend == "ctransformers":
+        from server.models.ctrans import CTransformersBackend
+
+        return CTransformersBackend(path, settings)
+    from server.models.gguf import read_gguf
+    from server.models.llama import LlamaCppBackend
+
+    info = read_gguf(path)
+    return LlamaCppBackend(info, settings.n_threads, settings.n_ctx)
+
+
+def same_model(a: ModelSettings, b: ModelSettings) -> bool:
+    """Whether two settings load the same instance (``load_at_start`` does not matter)."""
+    fields = ("backend", "path", "model_type", "n_threads", "n_ctx", "base_url", "name",
+              "api_key_env", "request_timeout_s")  # fmt: skip
+    return all(getattr(a, f) == getattr(b, f) for f in fields)
