@@ -1,0 +1,166 @@
+"""Turn a model's reply into the code to insert: fences, think blocks, echoes, imports.
+
+Pure text in, text out, so every step is testable without a model. The result is a
+``Draft``: the code at column 0 plus the imports it needs, which ``place`` then fits to the
+document (indentation, import hoisting) as often as the document changes.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+_THINK = re.compile(r"<think>.*?(</think>|\Z)", re.DOTALL | re.IGNORECASE)
+_FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[ \t]*$", re.MULTILINE)
+_NL_LINE = re.compile(r"^[ \t]*#[ \t]*nl:", re.IGNORECASE)
+
+
+class CleanError(Exception):
+    """The reply holds no usable code; the message says why."""
+
+
+@dataclass
+class Draft:
+    """Code ready to be placed: body at column 0, and imports to hoist to the file's top."""
+
+    code: str
+    imports: list[str] = field(default_factory=list)
+
+
+def strip_think(text: str) -> str:
+    return _THINK.sub("", text)
+
+
+def extract_code(reply: str) -> str:
+    """The first fenced block (python preferred), else the reply itself if it looks like code."""
+    text = strip_think(reply)
+    fences = list(_FENCE.finditer(text))
+    blocks: list[tuple[str, str]] = []
+    i = 0
+    while i < len(fences):
+        opening = fences[i]
+        closing = fences[i + 1] if i + 1 < len(fences) else None
+        end = closing.start() if closing is not None else len(text)
+        blocks.append((opening.group(1).lower(), text[opening.end() : end]))
+        i += 2
+    for lang, body in blocks:
+        if lang in ("python", "py", "python3"):
+            return body.strip("\n")
+    if blocks:
+        return blocks[0][1].strip("\n")
+    return text.strip("\n")
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
+
+
+def _lines_of(lines: list[str], node: ast.AST) -> list[str]:
+    start = getattr(node, "lineno", 1) - 1
+    decorators = getattr(node, "decorator_list", [])
+    if decorators:
+        start = decorators[0].lineno - 1
+    return lines[start : getattr(node, "end_lineno", start + 1)]
+
+
+def _unwrap_function(code: str, name: str) -> str:
+    """If the model rewrote the enclosing function ``name``, keep only what goes in its body.
+
+    Helpers it defined are kept (before the body); the docstring, demo calls and
+    ``if __name__ == "__main__"`` blocks are dropped.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    lines = code.splitlines()
+    target = next(
+        (
+            n
+            for n in tree.body
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+        ),
+        None,
+    )
+    if target is None:
+        return code
+    kept: list[str] = []
+    for node in tree.body:
+        if node is target:
+            continue
+        if isinstance(
+            node,
+            ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+        ):
+            kept.extend(_lines_of(lines, node))
+    body = list(target.body)
+    if body and _is_docstring(body[0]) and len(body) > 1:
+        body = body[1:]
+    first = body[0].lineno - 1
+    last = body[-1].end_lineno or body[-1].lineno
+    # Comments just above the first statement belong to the body too.
+    while first - 1 > target.lineno - 1 and lines[first - 1].strip().startswith("#"):
+        first -= 1
+    inner = textwrap.dedent("\n".join(lines[first:last]))
+    return "\n".join([*kept, inner]) if kept else inner
+
+
+def _drop_echo(lines: list[str], echo: list[str]) -> list[str]:
+    """Remove leading lines that repeat the code just above the insertion point."""
+    context = [line.strip() for line in echo if line.strip()]
+    out = list(lines)
+    while out and context and out[0].strip() and out[0].strip() in context[-8:]:
+        if out[0].strip().startswith(("def ", "class ", "async def ", "@")):
+            break
+        out.pop(0)
+    return out
+
+
+def split_imports(code: str) -> tuple[str, list[str]]:
+    """Separate the module-level imports of ``code`` (to hoist) from the rest."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines = code.splitlines()
+    imports: list[str] = []
+    drop: set[int] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            imports.append(ast.unparse(node))
+            drop.update(range(node.lineno - 1, (node.end_lineno or node.lineno)))
+    if not imports:
+        return code, []
+    rest = [line for i, line in enumerate(lines) if i not in drop]
+    while rest and not rest[0].strip():
+        rest.pop(0)
+    return "\n".join(rest), imports
+
+
+def clean_reply(reply: str, function: str | None = None, echo: list[str] | None = None) -> Draft:
+    """The ``Draft`` in a model reply; raises ``CleanError`` when there is no code."""
+    code = extract_code(reply)
+    code = "\n".join(line.rstrip() for line in code.splitlines())
+    code = textwrap.dedent(code).strip("\n")
+    if function:
+        code = _unwrap_function(code, function)
+    lines = [line for line in code.splitlines() if not _NL_LINE.match(line)]
+    lines = _drop_echo(lines, echo or [])
+    code = "\n".join(lines).strip("\n")
+    code, imports = split_imports(code)
+    if not code.strip() and not imports:
+        raise CleanError("the model wrote no code")
+    if not code.strip():
+        code = "pass"
+    return Draft(code=code, imports=imports)
+
+
+def indent(code: str, prefix: str) -> str:
+    """Indent every non-blank line of ``code`` by ``prefix`` (the request comment's)."""
+    return "\n".join((prefix + line) if line.strip() else "" for line in code.splitlines())

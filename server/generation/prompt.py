@@ -1,0 +1,118 @@
+"""Build the chat for one request within a token budget.
+
+Small local models do best with short, concrete prompts: one system message that demands a
+single fenced python block, then the request with just enough of the file to reuse what
+exists. Parts are added by priority until the budget is spent: the request, the enclosing
+function (signature, docstring), imports, names in scope, then nearby code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.generation.context import FileContext
+from server.generation.requests import NlRequest
+from server.models.base import ChatMessage
+
+SYSTEM = (
+    "You are a Python coding assistant inside a code editor. The user writes a request as a "
+    "comment; you write the Python code that does it, to be inserted right below the comment.\n"
+    "Rules:\n"
+    "- Reply with exactly one fenced ```python code block and nothing else.\n"
+    "- Write working code, not an answer: never reply with only the result.\n"
+    "- Reuse the imports, functions, variables and parameters that already exist; do not "
+    "redefine them and do not repeat the surrounding code.\n"
+    "- Put any import you need at the top of your block.\n"
+    "- At module level, print the result so it can be seen when run.\n"
+    "- Inside a function, write the body statements of that function using its parameters, "
+    "and return the result.\n"
+    "- Keep it short, safe and efficient: prefer builtins and the standard library, avoid "
+    "shadowing builtins such as sum, list or max."
+)
+
+REPAIR = (
+    "That code does not parse: {error}. Reply with the corrected code, again as exactly one "
+    "fenced ```python block."
+)
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap upper-bound guess: ~3.5 ASCII characters per token, one per other character."""
+    ascii_chars = sum(1 for c in text if c < "\x80")
+    return int(ascii_chars / 3.5) + (len(text) - ascii_chars) + 1
+
+
+@dataclass
+class Prompt:
+    messages: list[ChatMessage]
+    #: The context text that went into the prompt (part of the cache key).
+    context_text: str
+    tokens: int
+
+
+def _block(title: str, body: str) -> str:
+    return f"{title}\n```python\n{body}\n```"
+
+
+def build_prompt(request: NlRequest, ctx: FileContext, budget: int) -> Prompt:
+    """The messages for ``request``; context parts that do not fit ``budget`` are left out."""
+    function = ctx.function
+    if function is not None:
+        where = (
+            f"The code goes inside the body of the function `{function.name}`"
+            + (f" (parameters: {', '.join(function.params)})" if function.params else "")
+            + ", at the comment's place."
+        )
+    elif ctx.scopes:
+        where = f"The code goes inside the class `{ctx.scopes[-1].name}`."
+    else:
+        where = "The code goes at module level."
+    ask = f"Request: {request.text}\n{where}"
+    spent = estimate_tokens(SYSTEM) + estimate_tokens(ask)
+    parts: list[str] = []
+
+    def add(text: str) -> bool:
+        nonlocal spent
+        cost = estimate_tokens(text)
+        if spent + cost > budget:
+            return False
+        parts.append(text)
+        spent += cost
+        return True
+
+    if ctx.scopes:
+        add(_block("Enclosing definition:", "\n".join(s.header for s in ctx.scopes)))
+    if ctx.imports:
+        add(_block("The file already imports:", "\n".join(ctx.imports)))
+    if ctx.names:
+        add("Names already defined here: " + ", ".join(n.split(":")[0] for n in ctx.names))
+    before = list(ctx.before)
+    after = list(ctx.after)
+    while before or after:
+        marker = request.indent + "# <- your code goes here"
+        text = _block(
+            "Code around the insertion point:",
+            "\n".join([*before, *request.comment_lines, marker, *after]).strip("\n"),
+        )
+        if add(text):
+            break
+        # Too long: drop the farthest lines first, keeping more of what comes before.
+        if len(before) > len(after) * 2 and before:
+            before.pop(0)
+        elif after:
+            after.pop()
+        else:
+            before.pop(0)
+    context_text = "\n\n".join(parts)
+    user = (context_text + "\n\n" + ask) if context_text else ask
+    messages = [ChatMessage("system", SYSTEM), ChatMessage("user", user)]
+    return Prompt(messages, context_text, spent)
+
+
+def repair_messages(prompt: Prompt, reply: str, error: str) -> list[ChatMessage]:
+    """The conversation for the one repair round: the broken reply and the parse error."""
+    return [
+        *prompt.messages,
+        ChatMessage("assistant", reply),
+        ChatMessage("user", REPAIR.format(error=error)),
+    ]
