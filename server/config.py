@@ -54,6 +54,8 @@ class GenerateSettings:
     temperature: float = 0.0
     code_lens: bool = True
     review: bool = True
+    #: Tokens of file context (imports, names, enclosing scope, nearby code) in the prompt.
+    context_tokens: int = 1200
 
 
 @dataclass
@@ -151,6 +153,7 @@ _RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+    "context_tokens": (100, 100000),
 def _check_ranges(obj: Any, prefix: str, errors: list[str]) -> None:
     fresh = type(obj)()
     for f in dataclasses.fields(obj):
