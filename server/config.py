@@ -70,6 +70,8 @@ class RunSettings:
     #: "session" keeps variables between runs per document; "fresh" starts clean each run.
     mode: Literal["session", "fresh"] = "session"
     allow_network: bool = False
+    #: Size of the private working directory (tmpfs) and of any one file written, in MiB.
+    disk_mb: int = 100
 
 
 @dataclass
@@ -147,6 +149,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "timeout_s": (0.1, 3600),
     "memory_mb": (32, 1024 * 1024),
     "output_bytes": (1024, 1 << 30),
+    "disk_mb": (1, 1024 * 1024),
     "jedi_budget_ms": (1, 10000),
     "request_timeout_s": (1, 3600),
     "temperature": (0, 2),

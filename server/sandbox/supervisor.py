@@ -1,0 +1,456 @@
+"""Start, talk to and kill one sandboxed interpreter; keep a warm one ready.
+
+A :class:`Sandbox` is one ``python -I`` process running ``runtime/child.py``, inside
+bubblewrap when the start-up probe says namespaces work. It has three pipes to us: stdout and
+stderr (only ever treated as text, capped) and a result pipe of its own (fd passed to the
+child), so a snippet printing anything cannot be mistaken for a result. The control pipe
+carries ``init``, ``run`` and ``interrupt``. Killing is ``killpg`` of the process group; inside
+bubblewrap that takes down the PID namespace, and outside it seccomp forbids forking, so no
+grandchild can escape by ``setsid()``.
+
+Everything here blocks; :mod:`server.sandbox.session` calls it from worker threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHILD = str(Path(__file__).resolve().parent / "runtime" / "child.py")
+MESSAGE_CAP = 32 * 1024 * 1024
+START_TIMEOUT_S = 30.0
+INTERRUPT_GRACE_S = 1.0
+
+
+class SandboxError(Exception):
+    """The sandbox could not be started or stopped answering."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What must be fixed when the process starts (everything else comes with ``init``)."""
+
+    python: str
+    network: bool = False
+    bwrap: bool = True
+    disk_bytes: int = 100 * 1024 * 1024
+
+
+@dataclass
+class Outcome:
+    """What one run produced, before it becomes a :class:`RunResult`."""
+
+    message: dict[str, Any] | None
+    stdout: bytes = b""
+    stderr: bytes = b""
+    dropped: int = 0
+    stopped: str = ""  # "", "timeout" or "cancelled": we interrupted it
+    killed: bool = False
+    exit_status: int | None = None
+    wall_ms: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_python(configured: str) -> str:
+    """The absolute interpreter path for ``run.python`` (empty: the server's own)."""
+    if not configured:
+        return sys.executable
+    found = shutil.which(configured) or configured
+    path = os.path.abspath(os.path.expanduser(found))
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise SandboxError(f"run.python {configured!r} is not an executable Python interpreter")
+    return path
+
+
+def clean_env(workdir: str) -> dict[str, str]:
+    """The snippet's whole environment: nothing of the editor's (no tokens, no keys)."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": workdir,
+        "TMPDIR": workdir,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+    }
+
+
+def bwrap_argv(spec: Spec, workdir: str, env: dict[str, str]) -> list[str]:
+    """Namespaces, a read-only root, a size-capped private tmpfs as the working directory."""
+    argv = [
+        "bwrap",
+        "--unshare-all",
+        "--unshare-user",
+        "--uid",
+        "65534",
+        "--gid",
+        "65534",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--hostname",
+        "prosepy-sandbox",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--size",
+        str(spec.disk_bytes),
+        "--tmpfs",
+        workdir,
+        "--chdir",
+        workdir,
+        "--clearenv",
+    ]
+    if spec.network:
+        argv.append("--share-net")
+    for key, value in env.items():
+        argv += ["--setenv", key, value]
+    return argv + ["--"]
+
+
+_probe_cache: dict[str, tuple[bool, str]] = {}
+_probe_lock = threading.Lock()
+
+
+def probe_bwrap(python: str) -> tuple[bool, str]:
+    """Does bubblewrap start a namespaced interpreter here? (cached per interpreter)"""
+    with _probe_lock:
+        if python in _probe_cache:
+            return _probe_cache[python]
+        if sys.platform != "linux":
+            result = (False, f"namespaces need Linux (this is {sys.platform})")
+        elif shutil.which("bwrap") is None:
+            result = (False, "bubblewrap (bwrap) is not installed")
+        else:
+            workdir = tempfile.mkdtemp(prefix="prosepy-probe-")
+            argv = bwrap_argv(Spec(python), workdir, clean_env(workdir))
+            try:
+                done = subprocess.run(
+                    argv + [python, "-I", "-S", "-c", "pass"],
+                    capture_output=True,
+                    timeout=20,
+                    stdin=subprocess.DEVNULL,
+                )
+                err = done.stderr.decode(errors="replace").strip()
+                result = (done.returncode == 0, err or "bwrap works")
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                result = (False, f"bwrap failed: {exc}")
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+        _probe_cache[python] = result
+        return result
+
+
+class Sandbox:
+    """One sandboxed interpreter process and its pipes."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.workdir = tempfile.mkdtemp(prefix="prosepy-run-")
+        self.layers: list[str] = []
+        self.problems: list[str] = []
+        self._buf = b""
+        self._stop_reason = ""
+        self._lock = threading.Lock()
+        self.busy = False
+        env = clean_env(self.workdir)
+        ctl_r, ctl_w = os.pipe()
+        res_r, res_w = os.pipe()
+        argv = [spec.python, "-I", "-B", "-u", "-X", "utf8", CHILD, str(ctl_r), str(res_w)]
+        if spec.bwrap:
+            argv = bwrap_argv(spec, self.workdir, env) + argv
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(ctl_r, res_w),
+                env=env,
+                cwd=self.workdir,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            for fd in (ctl_r, ctl_w, res_r, res_w):
+                os.close(fd)
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            raise SandboxError(f"cannot start {argv[0]}: {exc}") from exc
+        os.close(ctl_r)
+        os.close(res_w)
+        self.ctl_w, self.res_r = ctl_w, res_r
+        hello = self._recv(time.monotonic() + START_TIMEOUT_S)
+        if hello is None or hello.get("type") != "hello":
+            err = self._drain_stderr()
+            self.kill()
+            raise SandboxError(f"the sandboxed interpreter did not start: {err[-2000:]}")
+
+    # -- messages -------------------------------------------------------------------------
+    def send(self, message: dict[str, Any]) -> None:
+        data = json.dumps(message).encode() + b"\n"
+        with self._lock:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.ctl_w, view) :]
+
+    def _recv(self, deadline: float) -> dict[str, Any] | None:
+        """The next message on the result pipe, None on EOF or when ``deadline`` passes."""
+        while b"\n" not in self._buf:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            sel = selectors.DefaultSelector()
+            sel.register(self.res_r, selectors.EVENT_READ)
+            ready = sel.select(remaining)
+            sel.close()
+            if not ready:
+                return None
+            chunk = os.read(self.res_r, 1 << 16)
+            if not chunk:
+                return None
+            self._buf += chunk
+            if len(self._buf) > MESSAGE_CAP:
+                raise SandboxError("the sandbox sent an oversized message")
+        line, _, self._buf = self._buf.partition(b"\n")
+        try:
+            message = json.loads(line)
+        except ValueError as exc:
+            raise SandboxError("the sandbox sent an unreadable message") from exc
+        return message if isinstance(message, dict) else None
+
+    def init(self, config: dict[str, Any]) -> dict[str, Any]:
+        """Confine the process (layers chosen in ``config``) and learn which layers took."""
+        self.send({"type": "init", "workdir": self.workdir, **config})
+        ready = self._recv(time.monotonic() + START_TIMEOUT_S)
+        if ready is None or ready.get("type") != "ready":
+            self.kill()
+            raise SandboxError("the sandbox did not confirm its confinement")
+        self.layers = list(ready.get("layers", []))
+        if self.spec.bwrap:
+            self.layers.append("namespaces")
+        self.problems = list(ready.get("problems", []))
+        return ready
+
+    # -- one run --------------------------------------------------------------------------
+    def execute(self, run: dict[str, Any], timeout_s: float, output_cap: int) -> Outcome:
+        """Send one run and collect its result, output and fate; never blocks past the timeout."""
+        start = time.monotonic()
+        self._stop_reason = ""
+        self.busy = True
+        try:
+            return self._execute(run, timeout_s, output_cap, start)
+        finally:
+            self.busy = False
+
+    def _execute(self, run: dict[str, Any], timeout_s: float, cap: int, start: float) -> Outcome:
+        out = Outcome(message=None)
+        streams = {self.proc.stdout.fileno(): "stdout", self.proc.stderr.fileno(): "stderr"}  # type: ignore[union-attr]
+        for fd in streams:
+            os.set_blocking(fd, False)
+        self._drain_into(out, streams, cap, record=False)  # leftovers of earlier background work
+        self.send(run)
+        deadline = start + timeout_s
+        interrupted_at: float | None = None
+        sel = selectors.DefaultSelector()
+        for fd in streams:
+            sel.register(fd, selectors.EVENT_READ)
+        sel.register(self.res_r, selectors.EVENT_READ)
+        try:
+            while True:
+                now = time.monotonic()
+                reason = self._stop_reason or ("timeout" if now >= deadline else "")
+                if reason and interrupted_at is None:
+                    out.stopped = reason
+                    interrupted_at = now
+                    self._interrupt()
+                if interrupted_at is not None and now - interrupted_at > INTERRUPT_GRACE_S:
+                    self.kill()
+                    out.killed = True
+                    break
+                wait = (deadline - now) if interrupted_at is None else INTERRUPT_GRACE_S
+                for key, _ in sel.select(max(0.0, min(wait, 0.05))):
+                    fd = int(key.fd)  # type: ignore[arg-type]
+                    if fd in streams:
+                        self._read_stream(out, fd, streams[fd], cap, sel)
+                        continue
+                    chunk = os.read(fd, 1 << 16)
+                    if not chunk:
+                        out.killed = True  # the interpreter died (crash, os._exit, signal)
+                        break
+                    self._buf += chunk
+                    if len(self._buf) > MESSAGE_CAP:
+                        self.kill()
+                        out.killed = True
+                        break
+                if out.killed:
+                    break
+                message = self._take_result(run.get("id"))
+                if message is not None:
+                    out.message = message
+                    break
+        finally:
+            sel.close()
+        self._drain_into(out, streams, cap, record=True)
+        if out.killed:
+            self.kill()
+            out.exit_status = self.proc.returncode
+        out.wall_ms = (time.monotonic() - start) * 1000
+        return out
+
+    def _take_result(self, run_id: Any) -> dict[str, Any] | None:
+        while b"\n" in self._buf:
+            line, _, self._buf = self._buf.partition(b"\n")
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(message, dict) and message.get("type") == "result":
+                if message.get("id") == run_id:
+                    return message
+        return None
+
+    def _read_stream(self, out: Outcome, fd: int, name: str, cap: int, sel: Any) -> None:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return
+        if not chunk:
+            sel.unregister(fd)
+            return
+        self._keep(out, name, chunk, cap)
+
+    @staticmethod
+    def _keep(out: Outcome, name: str, chunk: bytes, cap: int) -> None:
+        room = cap - len(out.stdout) - len(out.stderr)
+        kept, lost = chunk[: max(0, room)], max(0, len(chunk) - max(0, room))
+        out.dropped += lost
+        if name == "stdout":
+            out.stdout += kept
+        else:
+            out.stderr += kept
+
+    def _drain_into(self, out: Outcome, streams: dict[int, str], cap: int, record: bool) -> None:
+        """Read whatever the pipes already hold (written before the result was sent)."""
+        for fd, name in streams.items():
+            for _ in range(4096):
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except (BlockingIOError, OSError):
+                    break
+                if not chunk:
+                    break
+                if record:
+                    self._keep(out, name, chunk, cap)
+
+    def _drain_stderr(self) -> str:
+        try:
+            os.set_blocking(self.proc.stderr.fileno(), False)  # type: ignore[union-attr]
+            return (self.proc.stderr.read() or b"").decode(errors="replace")  # type: ignore[union-attr]
+        except Exception:
+            return ""
+
+    # -- stopping -------------------------------------------------------------------------
+    def _interrupt(self) -> None:
+        try:
+            self.send({"type": "interrupt"})
+        except OSError:
+            pass
+
+    def stop(self, reason: str) -> None:
+        """Ask the running snippet to stop (KeyboardInterrupt, then kill after a grace period)."""
+        self._stop_reason = reason
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        """Kill the process group (and with it the PID namespace), then clean up."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        for fd in (self.ctl_w, self.res_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.ctl_w = self.res_r = -1
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    close = kill
+
+
+class WarmPool:
+    """Keeps one started, not yet confined interpreter per :class:`Spec` ready to take."""
+
+    def __init__(self) -> None:
+        self._ready: dict[Spec, Sandbox] = {}
+        self._filling: set[Spec] = set()
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def take(self, spec: Spec) -> tuple[Sandbox, bool]:
+        """A started sandbox for ``spec`` and whether it was warm; refills in the background."""
+        with self._lock:
+            box = self._ready.pop(spec, None)
+        warm = box is not None and box.alive()
+        if box is None or not warm:
+            if box is not None:
+                box.kill()
+            box = Sandbox(spec)
+        self.refill(spec)
+        return box, warm
+
+    def refill(self, spec: Spec) -> None:
+        with self._lock:
+            if self.closed or spec in self._ready or spec in self._filling:
+                return
+            self._filling.add(spec)
+        threading.Thread(target=self._fill, args=(spec,), daemon=True, name="prosepy-warm").start()
+
+    def _fill(self, spec: Spec) -> None:
+        try:
+            box = Sandbox(spec)
+        except SandboxError:
+            box = None
+        with self._lock:
+            self._filling.discard(spec)
+            if box is not None and not self.closed and spec not in self._ready:
+                self._ready[spec] = box
+                box = None
+        if box is not None:
+            box.kill()
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            boxes = list(self._ready.values())
+            self._ready.clear()
+        for box in boxes:
+            box.kill()
