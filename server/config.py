@@ -153,10 +153,10 @@ _RANGES: dict[str, tuple[float, float]] = {
     "jedi_budget_ms": (1, 10000),
     "request_timeout_s": (1, 3600),
     "temperature": (0, 2),
+    "context_tokens": (100, 100000),
 }
 
 
-    "context_tokens": (100, 100000),
 def _check_ranges(obj: Any, prefix: str, errors: list[str]) -> None:
     fresh = type(obj)()
     for f in dataclasses.fields(obj):
