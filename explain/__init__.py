@@ -1,1 +1,9 @@
-"""Plain-language explanations of Python source. No LSP imports: usable on its own."""
+"""Plain-language explanations of Python source, in English and Chinese. No LSP imports.
+
+Deterministic and fast: it reads the syntax tree, never runs the code or a model. Where it
+does not understand something it quotes the code instead of guessing.
+"""
+
+from explain.api import Explanation, Parsed, explain_at, parse
+
+__all__ = ["Explanation", "Parsed", "explain_at", "parse"]
