@@ -9,9 +9,10 @@ leaving the loop closes the generator and llama.cpp stops computing at once. Sto
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
-import io
 import logging
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,33 @@ from server.models.gguf import GGUFInfo
 from server.models.memory import check_memory
 
 logger = logging.getLogger(__name__)
+
+#: llama.cpp's recent warnings and errors: the reason behind a bare "Failed to load model".
+_NATIVE_LOG: deque[str] = deque(maxlen=40)
+_log_callback: Any = None
+
+
+def _capture_native_log() -> None:
+    """Route llama.cpp's log into ``_NATIVE_LOG`` (and debug logging), never to stderr.
+
+    With ``verbose=False`` llama-cpp-python sends load errors to /dev/null; this callback
+    still sees them, so a failed load can say *why* (unknown architecture, allocation).
+    """
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback  # type: ignore[misc]
+    def on_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        line = text.decode("utf-8", errors="replace").rstrip()
+        if level in (3, 4) and line:  # GGML_LOG_LEVEL_WARN, _ERROR in llama.cpp's enum
+            _NATIVE_LOG.append(line)
+        if line:
+            logger.debug("llama.cpp: %s", line)
+
+    llama_cpp.llama_log_set(on_log, ctypes.c_void_p(0))
+    _log_callback = on_log  # keep a reference: C holds only a pointer
 
 
 def runtime_version() -> str | None:
@@ -52,25 +80,23 @@ class LlamaCppBackend:
         self.name = info.path.name
         self.path = info.path
         check_memory(info.size, n_ctx, info.path.name)
-        stderr = io.StringIO()
+        _capture_native_log()
+        _NATIVE_LOG.clear()
         try:
-            # llama.cpp reports load problems on stderr even with verbose=False; keep them
-            # for the error message instead of the server's log.
-            with contextlib.redirect_stderr(stderr):
-                self.llm: Any = Llama(
-                    model_path=str(info.path),
-                    n_ctx=n_ctx,
-                    n_threads=n_threads,
-                    n_threads_batch=n_threads,
-                    verbose=False,
-                )
+            self.llm: Any = Llama(
+                model_path=str(info.path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                verbose=False,
+            )
         except MemoryError as exc:
             raise ModelError(
                 f"out of memory while loading {self.name}",
                 "close other programs, lower model.nCtx, or choose a smaller model",
             ) from exc
         except (ValueError, RuntimeError, OSError) as exc:
-            raise _load_error(info, exc, stderr.getvalue()) from exc
+            raise _load_error(info, exc, "\n".join(_NATIVE_LOG)) from exc
         self._grammars: dict[str, Any] = {}
 
     def _grammar(self, text: str) -> Any:
@@ -142,8 +168,8 @@ def _load_error(info: GGUFInfo, exc: Exception, log: str) -> ModelError:
     arch = info.architecture or "unknown"
     if "unknown model architecture" in text:
         return ModelError(
-            f"{info.path.name}: llama.cpp {runtime_version()} does not support the "
-            f"architecture {arch!r}",
+            f"{info.path.name}: llama.cpp (llama-cpp-python {runtime_version()}) does not "
+            f"support the architecture {arch!r}",
             "choose a model of a supported architecture (llama, qwen2, ...)",
         )
     if "failed to allocate" in text or "cannot allocate" in text or "out of memory" in text:

@@ -1,0 +1,29 @@
+"""Model files shared by the model tests: the bundled Qwen model and the toy llama model.
+
+Both are put in place by ``scripts/setup test`` (steps 40 and 41); a test that needs one
+that is absent is skipped with the command that installs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.models import bundled
+
+
+@pytest.fixture(scope="session")
+def toy_model() -> Path:
+    path = bundled.models_dir() / "toy" / "tiny.gguf"
+    if not path.is_file():
+        pytest.skip(f"toy model missing at {path}: run scripts/setup test")
+    return path
+
+
+@pytest.fixture(scope="session")
+def qwen_model() -> Path:
+    path = bundled.bundled_path()
+    if not path.is_file():
+        pytest.skip(f"bundled model missing at {path}: run prosepy model install")
+    return path
