@@ -22,6 +22,9 @@ FEATURES = [
     "server.lsp.features.code_actions",
     "server.lsp.features.model_status",
     "server.lsp.features.generate",
+    "server.lsp.features.run_results",
+    "server.lsp.features.inlay_hints",
+    "server.lsp.features.run",
 ]
 
 

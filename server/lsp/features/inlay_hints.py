@@ -1,0 +1,47 @@
+"""``textDocument/inlayHint``: run values at the end of their lines (``→ 5050``).
+
+The values come from the run result store (``run_results.py``); after each run the run
+feature sends ``workspace/inlayHint/refresh`` so clients pull them again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from server.lsp.features import run_results
+
+if TYPE_CHECKING:
+    from server.lsp.server import ProsepyServer
+
+
+def hints(ls: ProsepyServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+    uri = params.text_document.uri
+    doc = run_results.store(ls).docs.get(uri)
+    if doc is None or not doc.values:
+        return []
+    try:
+        lines = ls.workspace.get_text_document(uri).lines
+    except Exception:
+        return []
+    first, last = params.range.start.line, params.range.end.line
+    out: list[types.InlayHint] = []
+    for line in sorted(doc.values):
+        if not first <= line <= last or line >= len(lines):
+            continue
+        value = doc.values[line]
+        end = len(lines[line].rstrip("\r\n"))
+        out.append(
+            types.InlayHint(
+                position=types.Position(line, end),
+                label=value.text,
+                padding_left=True,
+                tooltip=value.full or None,
+            )
+        )
+    return out
+
+
+def register(server: ProsepyServer) -> None:
+    server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions())(hints)
