@@ -27,8 +27,8 @@ export interface ClientHooks {
   onGaveUp(reason: string): void;
   /** Called before each automatic restart. */
   onRestarting(attempt: number): void;
-  /** Whether inlay hints carrying run results should be dropped (decorations show them). */
-  hideRunInlayHints(): boolean;
+  /** Whether a decoration already shows this run value (then its inlay hint is dropped). */
+  drawnInline(uri: vscode.Uri, line: number, label: string): boolean;
 }
 
 class RestartLimiter implements ErrorHandler {
@@ -63,10 +63,8 @@ class RestartLimiter implements ErrorHandler {
   }
 }
 
-/** True for an inlay hint that shows a run result (the server marks them in `data`). */
-function isRunHint(hint: vscode.InlayHint): boolean {
-  const data = (hint as { data?: unknown }).data as { source?: string; kind?: string } | undefined;
-  return data?.source === "run" || data?.kind === "run";
+function hintLabel(hint: vscode.InlayHint): string {
+  return typeof hint.label === "string" ? hint.label : hint.label.map((part) => part.value).join("");
 }
 
 export function createClient(
@@ -106,7 +104,8 @@ export function createClient(
       },
       provideInlayHints: async (document, range, token, next) => {
         const hints = await next(document, range, token);
-        return hooks.hideRunInlayHints() && hints ? hints.filter((h) => !isRunHint(h)) : hints;
+        // run values are drawn as decorations in theme colours: do not show them twice
+        return hints?.filter((h) => !hooks.drawnInline(document.uri, h.position.line, hintLabel(h)));
       },
     },
   };

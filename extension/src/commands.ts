@@ -30,7 +30,7 @@ function lspRange(range: vscode.Range): object {
   };
 }
 
-async function execute(ctx: CommandContext, command: string, arg: object, title: string): Promise<unknown> {
+async function execute(ctx: CommandContext, command: string, arg: object | undefined, title: string): Promise<unknown> {
   const client = ctx.client();
   if (!client || !client.isRunning()) {
     void vscode.window.showErrorMessage("prosepy: the language server is not running.", "Restart server").then(
@@ -41,7 +41,7 @@ async function execute(ctx: CommandContext, command: string, arg: object, title:
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: `prosepy: ${title}` },
-      () => client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [arg] }),
+      () => client.sendRequest(ExecuteCommandRequest.type, { command, arguments: arg ? [arg] : undefined }),
     );
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -135,9 +135,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       }
     }),
     on("prosepy.editor.doctor", async () => {
-      const report = (await execute(ctx, ServerCommand.doctor, {}, "checking the setup")) as DoctorReport | undefined;
+      const report = (await execute(ctx, ServerCommand.doctor, undefined, "checking the setup")) as DoctorReport | undefined;
       if (report) {
-        await ctx.reports.show("Setup Report.md", `# prosepy setup report\n\n\`\`\`text\n${report.text}\n\`\`\`\n`);
+        await ctx.reports.show("prosepy setup report.txt", report.text);
       }
     }),
   ];

@@ -45,7 +45,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           });
       },
       onRestarting: () => statusBar.setServerState("starting"),
-      hideRunInlayHints: () => config().get<boolean>("inline.decorations", true),
+      drawnInline: (uri, line, label) => results.drawn(uri, line, label),
     });
     next.onDidChangeState((e) => {
       if (e.newState === State.Running) statusBar.setServerState("running");

@@ -44,6 +44,8 @@ export interface RunResult {
   sessionRestarted?: boolean;
   layers?: string[] | null;
   strength?: string | null;
+  /** 0-based first and last document lines the run covered. */
+  range?: { firstLine: number; lastLine: number } | null;
 }
 
 /** The server's `workspace/executeCommand` commands (names reserved by the server). */

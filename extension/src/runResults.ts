@@ -18,6 +18,8 @@ export class RunResults implements vscode.Disposable {
   private readonly errorType: vscode.TextEditorDecorationType;
   private readonly byUri = new Map<string, { values: vscode.DecorationOptions[]; errors: vscode.DecorationOptions[] }>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** uri -> line -> the value text the server sent (what its inlay hint shows). */
+  private readonly texts = new Map<string, Map<number, string>>();
 
   constructor() {
     this.output = vscode.window.createOutputChannel("prosepy: Run Output");
@@ -32,7 +34,7 @@ export class RunResults implements vscode.Disposable {
     });
     this.disposables.push(
       vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.paint(e))),
-      vscode.workspace.onDidCloseTextDocument((doc) => this.byUri.delete(doc.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.clear(doc.uri)),
     );
   }
 
@@ -56,7 +58,17 @@ export class RunResults implements vscode.Disposable {
       if (!range || item.line === errorLine) {
         continue;
       }
-      values.push({ range, renderOptions: { after: { contentText: `→ ${clip(item.text)}` } } });
+      const text = clip(item.text);
+      values.push({ range, renderOptions: { after: { contentText: text.startsWith("→") ? text : `→ ${text}` } } });
+    }
+    const printed = (result.stdout ?? "").trimEnd().split("\n").pop() ?? "";
+    const last = result.range?.lastLine;
+    if (!values.length && !result.error && printed && last !== undefined) {
+      // output but no value: show what it printed last at the end of the run, as a terminal would
+      const range = lineEnd(last);
+      if (range) {
+        values.push({ range, renderOptions: { after: { contentText: `⤷ ${clip(printed)}` } } });
+      }
     }
     if (result.error) {
       const range = lineEnd(errorLine ?? -1);
@@ -68,15 +80,25 @@ export class RunResults implements vscode.Disposable {
       }
     }
     this.byUri.set(uri, drawInline ? { values, errors } : { values: [], errors: [] });
+    this.texts.set(uri, new Map((result.lines ?? []).map((item) => [item.line, item.text.trim()])));
     vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === uri).forEach((e) => this.paint(e));
     return !result.ok || Boolean(result.stderr);
+  }
+
+  /** True when a decoration already shows ``label`` at the end of ``line`` (so an inlay hint would repeat it). */
+  drawn(uri: vscode.Uri, line: number, label: string): boolean {
+    const entry = this.byUri.get(uri.toString());
+    const text = this.texts.get(uri.toString())?.get(line);
+    return Boolean(entry && entry.values.length && text !== undefined && text === label.trim());
   }
 
   clear(uri?: vscode.Uri): void {
     if (uri) {
       this.byUri.delete(uri.toString());
+      this.texts.delete(uri.toString());
     } else {
       this.byUri.clear();
+      this.texts.clear();
     }
     vscode.window.visibleTextEditors.forEach((e) => this.paint(e));
   }

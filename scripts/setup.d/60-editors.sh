@@ -3,8 +3,8 @@
 # $PROSEPY_CACHE/code-server so a second run installs nothing.
 [ "$PROSEPY_PROFILE" = test ] || return 0
 
-# build tools and headers for code-server's native modules; ripgrep to pre-seed @vscode/ripgrep.
-apt_need chromium neovim ripgrep build-essential pkg-config libx11-dev libxkbfile-dev \
+# CJK font for the headline example in screenshots; build tools and headers for code-server's native modules; ripgrep to pre-seed @vscode/ripgrep.
+apt_need chromium fonts-wqy-microhei neovim ripgrep build-essential pkg-config libx11-dev libxkbfile-dev \
   libsecret-1-dev libkrb5-dev
 
 CODE_SERVER_VERSION=4.100.3

@@ -1,0 +1,77 @@
+"""The headline flow in real VS Code: code-server with the packaged .vsix, driven by Playwright.
+
+Open a file holding ``# nl: 计算 1 到 100 的和``, take the "Generate code" quick fix, see the
+code inserted, run the file from the command palette, see ``5050`` drawn at the end of its
+line, hover a line and read the explanation, open the setup report. Screenshots of every step
+land in ``artifacts/screenshots/``. One flow uses the scripted test double (deterministic);
+one uses the real bundled model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.editors import codeserver
+
+pytestmark = [
+    pytest.mark.editor,
+    pytest.mark.skipif(codeserver.missing() is not None, reason=str(codeserver.missing())),
+]
+
+HEADLINE = "# nl: 计算 1 到 100 的和\n"
+SCRIPTED_CODE = "total = sum(range(1, 101))\nprint(total)"
+
+
+def _hover_available() -> bool:
+    from server.lsp import features
+
+    return "server.lsp.features.hover" in features.FEATURES
+
+
+def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
+    script = tmp_path / "model.json"
+    script.write_text(json.dumps({"replies": [f"```python\n{SCRIPTED_CODE}\n```"]}))
+    steps = ["open", "status", "generate", "run"]
+    steps += ["hover"] if _hover_available() else []
+    steps += ["doctor"]
+    with codeserver.code_server(
+        tmp_path, {"headline.py": HEADLINE}, {}, {"PROSEPY_SCRIPTED_MODEL": str(script)}
+    ) as cs:
+        seen = cs.flow(steps, "headline.py")
+        saved = (cs.workspace / "headline.py").read_text(encoding="utf-8")
+
+    assert seen["open"]["text"].startswith("# nl: 计算 1 到 100 的和")
+    assert seen["status"]["text"].startswith("prosepy: ")
+    assert "starting" not in seen["status"]["text"]
+
+    # the quick fix came from the server, and its edit landed under the comment
+    assert "Generate code: 计算 1 到 100 的和" in seen["generate"]["titles"]
+    lines = seen["generate"]["text"].splitlines()
+    assert lines[0] == "# nl: 计算 1 到 100 的和"
+    assert lines[1:3] == SCRIPTED_CODE.splitlines()
+
+    # the run's value is drawn once, as a decoration, at the end of `total = ...`
+    inline = seen["run"]["inline"]
+    drawn = [x["text"] for x in inline if "5050" in x["text"]]
+    assert drawn == ["→ 5050"], inline
+
+    if "hover" in seen:
+        assert seen["hover"]["text"].strip(), "an empty hover"
+
+    report = seen["doctor"]["text"]
+    assert "prosepy" in report and "[python]" in report
+
+
+@pytest.mark.model
+def test_vscode_headline_flow_with_real_model(tmp_path: Path) -> None:
+    """The bundled Qwen2.5-Coder-0.5B writes the code; the run must print or show 5050."""
+    steps = ["open", "generate", "run"]
+    with codeserver.code_server(tmp_path, {"headline.py": HEADLINE}, {}) as cs:
+        seen = cs.flow(steps, "headline.py", timeout_s=900)
+    code = seen["generate"]["text"].splitlines()
+    assert code[0] == "# nl: 计算 1 到 100 的和"
+    assert any(line.strip() and not line.startswith("#") for line in code[1:]), code
+    assert any("5050" in x["text"] for x in seen["run"]["inline"]), seen["run"]

@@ -1,0 +1,250 @@
+// Drive real VS Code (code-server) in headless Chromium with Playwright, as a user would:
+// open the headline file, take the "Generate code" quick fix, run the file, read the inline
+// result, hover a line, and open the setup report. Screenshots go to $SCREENSHOTS.
+//
+// Environment: URL (code-server, e.g. http://127.0.0.1:8080/?folder=/tmp/ws), FILE (name in
+// the explorer), STEPS (comma-separated subset of: open,status,doctor,generate,run,hover),
+// SCREENSHOTS (directory), PLAYWRIGHT_DIR (the node_modules holding playwright-core),
+// PROFILE_DIR (browser profile), EXPECT_INLINE (text the run must show inline, e.g. 5050).
+// Prints one JSON object on the last line of stdout: what each step saw.
+import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const require = createRequire(join(process.env.PLAYWRIGHT_DIR, "x.js"));
+const { chromium } = require("playwright-core");
+
+const url = process.env.URL;
+const file = process.env.FILE ?? "headline.py";
+const steps = (process.env.STEPS ?? "open,status,generate,run,hover,doctor").split(",");
+const shots = process.env.SCREENSHOTS;
+const expectInline = process.env.EXPECT_INLINE ?? "5050";
+const timeout = Number(process.env.STEP_TIMEOUT_MS ?? 120000);
+mkdirSync(shots, { recursive: true });
+
+const seen = { steps: [], errors: [] };
+const log = (...args) => console.error(`[flow ${new Date().toISOString().slice(11, 19)}]`, ...args);
+
+const browser = await chromium.launchPersistentContext(process.env.PROFILE_DIR, {
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  viewport: { width: 1400, height: 900 },
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+  env: { ...process.env },
+});
+const page = browser.pages()[0] ?? (await browser.newPage());
+page.setDefaultTimeout(timeout);
+let shotNo = 0;
+const shot = async (name) => {
+  shotNo += 1;
+  const path = join(shots, `vscode-${String(shotNo).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path });
+  log("screenshot", path);
+};
+
+/** The editor's text as the user sees it (Monaco renders spaces as nbsp). */
+const editorText = () =>
+  page.evaluate(() => {
+    const lines = [...document.querySelectorAll(".editor-instance .monaco-editor .view-lines .view-line")];
+    return lines
+      .map((l) => ({ top: parseFloat(l.style.top || "0"), text: l.textContent.replace(/\u00a0/g, " ") }))
+      .sort((a, b) => a.top - b.top)
+      .map((l) => l.text)
+      .join("\n");
+  });
+
+/** Text drawn at line ends: decoration ::after content and inlay hints, per visible line. */
+const inlineTexts = () =>
+  page.evaluate(() => {
+    const out = [];
+    const editor = document.querySelector(".editor-instance .monaco-editor .view-lines");
+    if (!editor) return out;
+    for (const el of editor.querySelectorAll("span")) {
+      for (const pseudo of ["::before", "::after"]) {
+        const content = getComputedStyle(el, pseudo).content;
+        if (content && content !== "none" && content !== "normal" && content !== '""') {
+          out.push({ kind: "decoration", text: content.replace(/^"|"$/g, "") });
+        }
+      }
+      if (/inlay|injected/.test(el.className)) out.push({ kind: "inlay", text: el.textContent });
+    }
+    return out;
+  });
+
+const palette = async (title) => {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${title}`);
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ state: "visible" });
+  await page.keyboard.press("Enter");
+};
+
+const clickLine = async (needle) => {
+  const line = page.locator(".editor-instance .view-lines .view-line", { hasText: needle }).first();
+  await line.waitFor({ state: "visible" });
+  await line.click();
+  await page.keyboard.press("End");
+};
+
+const poll = async (what, fn, ms = timeout) => {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+};
+
+async function run(name, fn) {
+  const started = Date.now();
+  log("step", name);
+  try {
+    const result = await fn();
+    seen[name] = result;
+    seen.steps.push({ name, ok: true, ms: Date.now() - started });
+  } catch (err) {
+    seen.steps.push({ name, ok: false, ms: Date.now() - started, error: String(err.message ?? err) });
+    seen.errors.push(`${name}: ${err.message ?? err}`);
+    await shot(`${name}-failed`).catch(() => undefined);
+    throw err;
+  }
+}
+
+try {
+  await page.goto(url);
+  await page.locator(".monaco-workbench").waitFor();
+
+  if (steps.includes("open")) {
+    await run("open", async () => {
+      const row = page.locator(".explorer-folders-view .monaco-list-row", { hasText: file }).first();
+      await row.waitFor();
+      await row.dblclick();
+      await page.locator(".editor-instance .view-lines", { hasText: "nl:" }).first().waitFor();
+      await shot("opened");
+      return { text: await editorText() };
+    });
+  }
+
+  if (steps.includes("status")) {
+    await run("status", async () => {
+      const item = page.locator(".statusbar-item", { hasText: "prosepy:" }).first();
+      await item.waitFor();
+      // wait for the server to answer: the item leaves "starting"
+      const text = await poll("the server to start", async () => {
+        const t = (await item.textContent()) ?? "";
+        return /starting/.test(t) ? "" : t.trim();
+      });
+      await shot("status-bar");
+      return { text };
+    });
+  }
+
+  if (steps.includes("generate")) {
+    await run("generate", async () => {
+      const before = await editorText();
+      await clickLine("nl:");
+      // the server may still be starting: retry the quick fix list until our action is there
+      const rows = page.locator(".action-widget .monaco-list-row");
+      const titles = await poll("the Generate code quick fix", async () => {
+        await page.keyboard.press("Control+.");
+        try {
+          await rows.first().waitFor({ timeout: 5000 });
+        } catch {
+          await page.keyboard.press("Escape");
+          return "";
+        }
+        const all = await rows.allTextContents();
+        if (all.some((t) => /Generate code/.test(t))) return all;
+        await page.keyboard.press("Escape");
+        return "";
+      });
+      await shot("quick-fix");
+      const index = titles.findIndex((t) => /Generate code/.test(t));
+      for (let i = 0; i < index; i += 1) await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("Enter");
+      const after = await poll("generated code in the editor", async () => {
+        const text = await editorText();
+        return text.split("\n").filter((l) => l.trim()).length > before.split("\n").filter((l) => l.trim()).length
+          ? text
+          : "";
+      });
+      await page.waitForTimeout(1000);
+      await shot("generated");
+      return { titles, text: await editorText(), firstSeen: after };
+    });
+  }
+
+  if (steps.includes("run")) {
+    await run("run", async () => {
+      await palette("prosepy: Run File");
+      const inline = await poll(`"${expectInline}" drawn inline`, async () => {
+        const all = await inlineTexts();
+        return all.some((x) => x.text.includes(expectInline)) ? all : "";
+      });
+      await page.waitForTimeout(500);
+      await shot("run-result");
+      return { inline };
+    });
+  }
+
+  if (steps.includes("hover")) {
+    await run("hover", async () => {
+      const text = await editorText();
+      const codeLine = text.split("\n").find((l) => l.trim() && !l.trim().startsWith("#")) ?? "";
+      const token = (codeLine.match(/[A-Za-z_]\w*/) ?? [""])[0];
+      log("hovering", JSON.stringify(token), "on", JSON.stringify(codeLine));
+      const hover = page.locator(".monaco-hover:not(.hidden) .monaco-hover-content");
+      const content = await poll("a hover", async () => {
+        const target = page
+          .locator(".editor-instance .view-lines .view-line", { hasText: codeLine.trim() })
+          .first()
+          .locator("span span", { hasText: token })
+          .first();
+        await page.mouse.move(5, 5);
+        await target.hover();
+        try {
+          await hover.first().waitFor({ timeout: 4000 });
+        } catch {
+          return "";
+        }
+        const t = (await hover.first().innerText()).trim();
+        return t.length > 0 ? t : "";
+      });
+      await page.waitForTimeout(500);
+      await shot("hover");
+      return { token, line: codeLine, text: content };
+    });
+  }
+
+  if (steps.includes("doctor")) {
+    await run("doctor", async () => {
+      await page.mouse.move(5, 5);
+      await page.keyboard.press("Escape");
+      await palette("prosepy: Show Setup Report");
+      const tab = page.locator(".tabs-container .tab", { hasText: "setup report" }).first();
+      await tab.waitFor();
+      const doc = page.locator(".editor-instance .view-lines", { hasText: "doctor" }).last();
+      await doc.waitFor();
+      await shot("doctor");
+      return { text: (await doc.textContent()).replace(/\u00a0/g, " ") };
+    });
+  }
+} catch (err) {
+  log("flow failed:", err.message ?? err);
+  process.exitCode = 1;
+} finally {
+  await browser.close().catch(() => undefined);
+  console.log(JSON.stringify(seen));
+}
