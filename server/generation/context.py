@@ -133,12 +133,8 @@ def names_in_scope(
         if name.name.startswith("__") or name.type not in _SCOPE_KINDS:
             continue
         try:
-            if name.in_builtin_module() or (
-                name.module_path
-                and path
-                and str(name.module_path) != path
-                and name.type != "module"
-            ):
+            # Names from the builtins module are known to every model: leave them out.
+            if name.module_name == "builtins":
                 continue
         except Exception:
             continue

@@ -238,9 +238,7 @@ def ast_risks(code: str) -> list[Finding]:
         name = _dotted(node.func)
         attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
         if name in _DELETERS or attr in _PATH_DELETERS:
-            found.append(
-                _finding(node, "RISK-DELETE", f"deletes files: `{name or attr}`")
-            )
+            found.append(_finding(node, "RISK-DELETE", f"deletes files: `{name or attr}`"))
         elif name == "open" and node.args and _mode_writes(node) and _outside_cwd(node.args[0]):
             found.append(
                 _finding(node, "RISK-WRITE", "writes a file outside the working directory")

@@ -249,6 +249,12 @@ async def generate_edit(ls: ProsepyServer, data: dict[str, Any]) -> types.Worksp
             types.MessageType.Warning,
         )
         return None
+    if data.get("regenerate"):
+        # The model must not see the code it is replacing: prepare as for the first time.
+        region = svc.regions.for_request(uri, document.lines, request)
+        if region is not None:
+            kept = text.splitlines(keepends=True)
+            text = "".join(kept[: region.start] + kept[region.end :])
     loop = asyncio.get_running_loop()
     job: Job = await loop.run_in_executor(
         None, svc.generator.prepare_request, text, request, document.path
@@ -364,7 +370,8 @@ def register(server: ProsepyServer) -> None:
     )
 
     @server.command(COMMAND)
-    async def generate_command(ls: ProsepyServer, *args: Any) -> dict[str, Any]:
+    async def generate_command(ls: Any, *args: Any) -> dict[str, Any]:
+        # (``ls`` is not annotated as ProsepyServer: pygls evaluates these hints at runtime)
         data = args[0] if args and isinstance(args[0], dict) else {}
         for attempt in range(2):
             edit = await generate_edit(ls, data)
