@@ -41,7 +41,6 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
         tmp_path, {"headline.py": HEADLINE}, {}, {"PROSEPY_SCRIPTED_MODEL": str(script)}
     ) as cs:
         seen = cs.flow(steps, "headline.py")
-        saved = (cs.workspace / "headline.py").read_text(encoding="utf-8")
 
     assert seen["open"]["text"].startswith("# nl: 计算 1 到 100 的和")
     assert seen["status"]["text"].startswith("prosepy: ")
