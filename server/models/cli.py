@@ -49,7 +49,6 @@ def _use(path_text: str) -> int:
             raise ModelError(
                 f"{path_text} is not installed", f"run `prosepy model install {path_text}` first"
             )
-        path_text = str(target)
     path = bundled.use(path_text)
     print(f"using {path} (recorded in {bundled.user_config_path()})")
     print("the model.path setting, where set, still takes precedence")

@@ -96,10 +96,13 @@ class ModelManager:
         with self._state_lock:
             self._settings = settings
             if self._backend is None or self._backend_key == self._key(settings):
-                if self._backend is None and self._status.state in ("not loaded", "error"):
-                    self._set_status(
-                        ModelStatus("not loaded", "loads on first use", self._label(settings))
-                    )
+                label = self._label(settings)
+                # a new label, or new settings after a failure: the next use tries again
+                stale = self._status.state == "error" or (
+                    self._status.state == "not loaded" and self._status.model != label
+                )
+                if self._backend is None and stale:
+                    self._set_status(ModelStatus("not loaded", "loads on first use", label))
                 return
             old, self._backend, self._backend_key = self._backend, None, None
         self._release(old)

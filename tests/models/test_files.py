@@ -203,3 +203,11 @@ def test_model_install_list(cache_dir: Path, capsys) -> None:
     assert cli_main(["model", "install", "list"]) == 0
     out = capsys.readouterr().out
     assert "qwen2.5-coder-0.5b" in out and "qwen2.5-coder-1.5b" in out and "not installed" in out
+
+
+def test_bundled_ids_work_as_paths(cache_dir: Path, capsys) -> None:
+    assert bundled.resolve_model_path("qwen2.5-coder-1.5b")[0] == bundled.bundled_path(
+        "qwen2.5-coder-1.5b"
+    )
+    assert cli_main(["model", "use", "qwen2.5-coder-1.5b"]) == 1  # not installed here
+    assert "prosepy model install qwen2.5-coder-1.5b" in capsys.readouterr().err

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -112,7 +113,9 @@ async def test_settings_change_releases_the_model(slow: LanguageClient) -> None:
     assert statuses[-1]["detail"] == "model changed"
 
 
-async def test_load_failure_is_a_status_not_a_crash(broken: LanguageClient) -> None:
+async def test_load_failure_is_a_status_not_a_crash(
+    broken: LanguageClient, recwarn: pytest.WarningsRecorder
+) -> None:
     await broken.initialize_session(initialize_params({"model": {"loadAtStart": True}}))
     statuses = broken.statuses  # type: ignore[attr-defined]
     await _until(lambda: any(s["state"] == "error" for s in statuses))
@@ -126,4 +129,13 @@ async def test_load_failure_is_a_status_not_a_crash(broken: LanguageClient) -> N
     assert any(
         isinstance(r, types.WorkDoneProgressEnd) and "failed" in (r.message or "") for r in ends
     )
+    # two fast failed loads: each progress still goes create -> begin -> end, in order
+    progress = broken.progress_reports
+    await _until(lambda: len(progress) == 2 and all(len(v) == 2 for v in progress.values()))
+    assert not [w for w in recwarn if "progress token" in str(w.message)]
+    for reports in progress.values():
+        assert [type(r).__name__ for r in reports] == [
+            "WorkDoneProgressBegin",
+            "WorkDoneProgressEnd",
+        ]
     assert os.environ.get("PROSEPY_SCRIPTED_MODEL") is None  # the test process is unaffected

@@ -46,6 +46,7 @@ class _StatusForwarder:
         self.ls = ls
         self.loop: asyncio.AbstractEventLoop | None = None
         self.progress_token: str | None = None
+        self._begun: asyncio.Future[None] | None = None
 
     def __call__(self, status: ModelStatus) -> None:
         loop = self.loop
@@ -70,31 +71,34 @@ class _StatusForwarder:
             logger.debug("could not send model status", exc_info=True)
 
     def _progress(self, status: ModelStatus) -> None:
+        """begin/end around a load; end is always sent after the create and the begin."""
         if status.state == "loading" and self.progress_token is None:
             if not _supports_progress(self.ls):
                 return
             token = f"prosepy-model-{uuid.uuid4().hex[:8]}"
             self.progress_token = token
-            asyncio.ensure_future(self._begin(token, status))
+            self._begun = asyncio.ensure_future(self._begin(token, status))
         elif status.state != "loading" and self.progress_token is not None:
             token, self.progress_token = self.progress_token, None
             message = status.detail if status.state != "error" else "failed: " + status.detail
-            self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+            asyncio.ensure_future(self._end(token, message, self._begun))
 
     async def _begin(self, token: str, status: ModelStatus) -> None:
         try:
             await self.ls.work_done_progress.create_async(token)
         except Exception as exc:
             logger.debug("client refused progress token: %s", exc)
-        # the load may have finished while the client answered: end() then follows begin()
         self.ls.work_done_progress.begin(
             token,
             types.WorkDoneProgressBegin(
                 title="prosepy: loading model", message=status.model, cancellable=False
             ),
         )
-        if self.progress_token != token:
-            self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
+
+    async def _end(self, token: str, message: str, begun: asyncio.Future[None] | None) -> None:
+        if begun is not None:
+            await asyncio.wait([begun])  # a fast load may end before the client answered
+        self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
 
 
 def _supports_progress(ls: ProsepyServer) -> bool:
