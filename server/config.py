@@ -29,7 +29,8 @@ class ModelSettings:
     """Which model answers, through which runtime."""
 
     backend: Literal["llama-cpp", "ctransformers", "openai"] = "llama-cpp"
-    #: A GGUF file; empty means the bundled Qwen2.5-Coder-0.5B-Instruct.
+    #: A GGUF file or a bundled model's id ("qwen2.5-coder-1.5b"); empty means the file
+    #: chosen with `prosepy model use`, else the bundled Qwen2.5-Coder-0.5B-Instruct.
     path: str = ""
     #: ctransformers needs the architecture name (llama, gpt2, ...); empty lets it guess.
     model_type: str = ""
