@@ -50,6 +50,7 @@ class _Session:
     fingerprint: tuple = ()
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     notes: list[str] = field(default_factory=list)
+    cancelled: bool = False
 
 
 class SandboxManager:
@@ -112,6 +113,7 @@ class SandboxManager:
         loop = asyncio.get_running_loop()
         session = self.sessions.setdefault(key, _Session())
         async with session.lock:
+            session.cancelled = False
             fresh = self.settings.mode == "fresh"
             restarted_notes: list[str] = []
             try:
@@ -138,6 +140,9 @@ class SandboxManager:
                 session.box, session.fingerprint = box, fingerprint
             else:
                 box = session.box
+            box.clear_stop()
+            if session.cancelled:  # cancelled while the session was starting
+                box.stop("cancelled")
             self._run_ids += 1
             message = {
                 "type": "run",
@@ -228,9 +233,11 @@ class SandboxManager:
     async def cancel(self, key: str) -> bool:
         """Stop ``key``'s running snippet; False when nothing is running."""
         session = self.sessions.get(key)
-        if session is None or session.box is None or not session.box.busy:
+        if session is None or not session.lock.locked():
             return False
-        session.box.stop("cancelled")
+        session.cancelled = True
+        if session.box is not None:
+            session.box.stop("cancelled")
         return True
 
     async def restart(self, key: str) -> None:

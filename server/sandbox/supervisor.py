@@ -253,7 +253,6 @@ class Sandbox:
     def execute(self, run: dict[str, Any], timeout_s: float, output_cap: int) -> Outcome:
         """Send one run and collect its result, output and fate; never blocks past the timeout."""
         start = time.monotonic()
-        self._stop_reason = ""
         self.busy = True
         try:
             return self._execute(run, timeout_s, output_cap, start)
@@ -310,10 +309,20 @@ class Sandbox:
             sel.close()
         self._drain_into(out, streams, cap, record=True)
         if out.killed:
+            try:  # it may be exiting on its own (crash, os._exit): learn how before killing
+                self.proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                pass
+            out.exit_status = self._status(self.proc.returncode)
             self.kill()
-            out.exit_status = self.proc.returncode
         out.wall_ms = (time.monotonic() - start) * 1000
         return out
+
+    def _status(self, code: int | None) -> int | None:
+        """bubblewrap reports a child killed by signal N as exit status 128 + N."""
+        if code is not None and self.spec.bwrap and code > 128:
+            return -(code - 128)
+        return code
 
     def _take_result(self, run_id: Any) -> dict[str, Any] | None:
         while b"\n" in self._buf:
@@ -375,8 +384,14 @@ class Sandbox:
             pass
 
     def stop(self, reason: str) -> None:
-        """Ask the running snippet to stop (KeyboardInterrupt, then kill after a grace period)."""
+        """Ask the running snippet to stop (KeyboardInterrupt, then kill after a grace period).
+
+        Sticky until :meth:`clear_stop`, so a stop asked just before a run starts still counts.
+        """
         self._stop_reason = reason
+
+    def clear_stop(self) -> None:
+        self._stop_reason = ""
 
     def alive(self) -> bool:
         return self.proc.poll() is None

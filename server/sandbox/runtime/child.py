@@ -137,6 +137,7 @@ def setup(message: dict) -> dict:
         layers.append("rlimits")
     if message.get("drop_caps", True):
         confine.drop_capabilities()
+    confine.no_core_dumps()
     if confine.no_new_privs():
         layers.append("no_new_privs")
     network = bool(message.get("network"))

@@ -86,6 +86,12 @@ def drop_capabilities() -> bool:
     return _libc.syscall(nr, hdr_buf, data_buf) == 0
 
 
+def no_core_dumps() -> bool:
+    """Not dumpable: no core file even when core_pattern pipes to a handler (which ignores
+    RLIMIT_CORE), and same-user processes cannot ptrace it or read its /proc memory."""
+    return _libc.prctl(4, 0, 0, 0, 0) == 0  # PR_SET_DUMPABLE
+
+
 def no_new_privs() -> bool:
     return _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
 
