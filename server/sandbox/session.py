@@ -56,8 +56,10 @@ class _Session:
 class SandboxManager:
     """Runs snippets for documents (keys), keeping a session per key in ``session`` mode."""
 
-    def __init__(self, settings: RunSettings | None = None) -> None:
+    def __init__(self, settings: RunSettings | None = None, namespaces: bool = True) -> None:
+        """``namespaces=False`` skips bubblewrap (tests of the in-process layers alone)."""
         self.settings = settings or RunSettings()
+        self.namespaces = namespaces
         self.pool = WarmPool()
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="prosepy-run")
         self.sessions: dict[str, _Session] = {}
@@ -69,7 +71,7 @@ class SandboxManager:
         return Spec(
             python=python,
             network=self.settings.allow_network,
-            bwrap=probe_bwrap(python)[0],
+            bwrap=self.namespaces and probe_bwrap(python)[0],
             disk_bytes=self.settings.disk_mb * 1024 * 1024,
         )
 

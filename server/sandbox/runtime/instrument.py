@@ -74,7 +74,14 @@ def _show_call(line: int, value: ast.expr, names: list[str] | None = None) -> as
 
 def instrument(source: str, filename: str, first_line: int) -> Any:
     """Compile ``source`` (which starts at 0-based document line ``first_line``) with probes."""
-    tree = ast.parse(source, filename, "exec")
+    try:
+        tree = ast.parse(source, filename, "exec")
+    except SyntaxError as exc:  # report it at its document line
+        if exc.lineno:
+            exc.lineno += first_line
+        if getattr(exc, "end_lineno", None):
+            exc.end_lineno = (exc.end_lineno or 0) + first_line
+        raise
     ast.increment_lineno(tree, first_line)
     body: list[ast.stmt] = []
     for stmt in tree.body:
