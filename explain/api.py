@@ -184,6 +184,8 @@ def innermost(stmt: ast.stmt, line: int, bcol: int, ctx: Ctx) -> tuple[ast.AST, 
     for node in pitfalls.own_nodes(stmt):
         if not isinstance(node, _MEANINGFUL) or not hasattr(node, "end_lineno"):
             continue
+        if isinstance(getattr(node, "ctx", None), ast.Store | ast.Del):
+            continue  # an assignment target is explained by the statement
         start, end = (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)
         if start <= (line, bcol) < end:  # type: ignore[operator]
             found.append(
@@ -235,7 +237,7 @@ def explain_at(
     parsed = parse(source) if isinstance(source, str) else source
     if parsed is None:
         assert isinstance(source, str)
-        return _explain_fragment(source, line, col, language)
+        return explain_fragment(source, line, col, language)
     lines = parsed.lines
     if (
         not 0 < line <= len(lines)
@@ -266,7 +268,7 @@ def explain_at(
     return Explanation(sentence(_part_text(stmt, part, ctx), ctx), None, [], language)
 
 
-def _explain_fragment(source: str, line: int, col: int, language: str) -> Explanation | None:
+def explain_fragment(source: str, line: int, col: int, language: str) -> Explanation | None:
     """A document that does not parse (mid-edit): explain the cursor's line on its own."""
     lines = split_lines(source)
     if not 0 < line <= len(lines):

@@ -315,7 +315,7 @@ def _open(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
 def _isinstance(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
     if len(node.args) != 2 or node.keywords:
         return None, None
-    return ctx.t("whether {c}", "{c} 是否成立", c=expr.isinstance_clause(node, ctx)), None
+    return ctx.t("whether {c}", "“{c}”是否成立", c=expr.isinstance_clause(node, ctx)), None
 
 
 SPECIAL: dict[str, Callable[[ast.Call, Ctx], tuple[str | None, str | None]]] = {
@@ -362,7 +362,7 @@ def _method(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
     ):
         return ctx.t(
             "the items of {x} joined into one string with {s} between them",
-            "把 {x} 的各项连接成一个字符串，中间用 {s} 隔开",
+            "{x} 的各项以 {s} 连接成的字符串",
             x=code(node.args[0]),
             s=code(receiver),
         ), None

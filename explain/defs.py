@@ -137,16 +137,9 @@ def function(node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: Ctx) -> str:
     is_static = "staticmethod" in decos
     kind = ctx.t("method", "方法") if cls else ctx.t("function", "函数")
     if isinstance(node, ast.AsyncFunctionDef):
-        kind = ctx.t(
-            "asynchronous {k} (a coroutine, run with `await`)",
-            "异步{k}（协程，用 `await` 运行）",
-            k=kind,
-        )
+        kind = ctx.t("asynchronous {k}", "异步{k}", k=kind)
     where = ctx.t(" of the class {c}", "（属于类 {c}）", c=code(cls)) if cls else ""
     text = ctx.t("defines the {k} {n}{w}", "定义{k} {n}{w}", k=kind, n=code(node.name), w=where)
-    if cls and node.name in _DUNDER:
-        en, zh = _DUNDER[node.name]
-        text += ctx.t(", {d}", "，即{d}", d=ctx.t(en, zh, c=code(cls)))
     plist = params(
         node.args,
         ctx,
@@ -157,6 +150,14 @@ def function(node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: Ctx) -> str:
         if plist
         else ctx.t(", taking no arguments", "，不接收参数")
     )
+    if isinstance(node, ast.AsyncFunctionDef):
+        text += ctx.t(
+            " (calling it gives a coroutine, which runs when awaited)",
+            "（调用它得到一个协程，用 `await` 等待时才运行）",
+        )
+    if cls and node.name in _DUNDER:
+        en, zh = _DUNDER[node.name]
+        text += ctx.t("; it is {d}", "；它是{d}", d=ctx.t(en, zh, c=code(cls)))
     if node.returns is not None:
         text += ctx.t(" and declared to return {r}", "，声明返回 {r}", r=code(node.returns))
     notes = []
@@ -237,14 +238,14 @@ def class_(node: ast.ClassDef, ctx: Ctx) -> str:
     methods = [s.name for s in node.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
     if fields:
         text += ctx.t(
-            ", with the fields {f}",
-            "，字段为 {f}",
+            "; its fields: {f}",
+            "；字段：{f}",
             f=ctx.join([code(f) for f in fields[:8]]) + ("…" if len(fields) > 8 else ""),
         )
     if methods:
         text += ctx.t(
-            " and the methods {m}",
-            "，方法为 {m}",
+            "; its methods: {m}",
+            "；方法：{m}",
             m=ctx.join([code(m) for m in methods[:8]]) + ("…" if len(methods) > 8 else ""),
         )
     doc = docstring_line(node)

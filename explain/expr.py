@@ -120,7 +120,7 @@ def _binop(node: ast.BinOp, ctx: Ctx) -> str | None:
 
 def _boolop(node: ast.BoolOp, ctx: Ctx) -> str | None:
     if all(_booleanish(v, ctx) for v in node.values):
-        return ctx.t("whether {c}", "{c} 是否成立", c=condition(node, ctx))
+        return ctx.t("whether {c}", "“{c}”是否成立", c=condition(node, ctx))
     vals = [code(v) for v in node.values]
     if isinstance(node.op, ast.Or):
         if len(vals) == 2:
@@ -173,7 +173,7 @@ def _unary(node: ast.UnaryOp, ctx: Ctx) -> str | None:
 def _ifexp(node: ast.IfExp, ctx: Ctx) -> str:
     return ctx.t(
         "{a} if {c}, otherwise {b}",
-        "如果{c}，则为 {a}，否则为 {b}",
+        "{c}时为 {a}，否则为 {b}",
         a=operand(node.body, ctx),
         c=condition(node.test, ctx),
         b=operand(node.orelse, ctx),
@@ -433,7 +433,7 @@ def condition(node: ast.AST, ctx: Ctx) -> str:
         for op, right in zip(node.ops, node.comparators, strict=True):
             parts.append(_compare_pair(left, op, right, ctx))
             left = right
-        return ctx.join(parts)
+        return " 且 ".join(parts) if ctx.lang == "zh" else ctx.join(parts)
     if isinstance(node, ast.BoolOp):
         inner = [condition(v, ctx) for v in node.values]
         inner = [
@@ -467,7 +467,9 @@ def condition(node: ast.AST, ctx: Ctx) -> str:
             return isinstance_clause(node, ctx)
         words = describe(node, ctx)
         if words and (words.startswith("whether ") or words.endswith("是否成立")):
-            return words[len("whether ") :] if ctx.lang != "zh" else words[: -len(" 是否成立")]
+            if ctx.lang != "zh":
+                return words[len("whether ") :]
+            return words[: -len("是否成立")].strip().removeprefix("“").removesuffix("”")
         if words and ctx.lang == "zh" and "是否" in words:
             return words.replace("是否", "", 1)
         return ctx.t("{x} gives a truthy result", "{x} 的结果为真值", x=code(node))
@@ -511,15 +513,17 @@ def _subscript(node: ast.Subscript, ctx: Ctx) -> str | None:
             return None
         if s.lower is None and hi is not None:
             return (
-                ctx.t("the first {n} items of {x}", "{x} 的前 {n} 项", n=hi, x=x)
+                ctx.t("the first {n} of {x}", "{x} 的前 {n} 项", n=_items(hi, ctx), x=x)
                 if hi > 0
-                else ctx.t("{x} without its last {n} items", "去掉最后 {n} 项的 {x}", n=-hi, x=x)
+                else ctx.t(
+                    "{x} without its last {n}", "去掉最后 {n} 项的 {x}", n=_items(-hi, ctx), x=x
+                )
             )
         if s.upper is None and lo is not None:
             return (
-                ctx.t("{x} without its first {n} items", "去掉前 {n} 项的 {x}", n=lo, x=x)
+                ctx.t("{x} without its first {n}", "去掉前 {n} 项的 {x}", n=_items(lo, ctx), x=x)
                 if lo > 0
-                else ctx.t("the last {n} items of {x}", "{x} 的最后 {n} 项", n=-lo, x=x)
+                else ctx.t("the last {n} of {x}", "{x} 的最后 {n} 项", n=_items(-lo, ctx), x=x)
             )
         a = code(s.lower) if s.lower is not None else "0"
         if s.upper is None:
@@ -554,6 +558,12 @@ def _subscript(node: ast.Subscript, ctx: Ctx) -> str | None:
             "the value stored under the key {k} in {x}", "{x} 中键 {k} 对应的值", k=code(s), x=x
         )
     return None
+
+
+def _items(n: int, ctx: Ctx) -> str:
+    if ctx.lang == "zh":
+        return str(n)
+    return "item" if n == 1 else f"{n} items"
 
 
 def _fstring(node: ast.JoinedStr, ctx: Ctx) -> str | None:
@@ -612,12 +622,12 @@ _DESCRIBERS: dict[type, Callable[[Any, Ctx], str | None]] = {
     ast.List: _collection,
     ast.Dict: _collection,
     ast.Tuple: _collection,
-    ast.Compare: lambda n, c: c.t("whether {x}", "{x} 是否成立", x=condition(n, c)),
+    ast.Compare: lambda n, c: c.t("whether {x}", "“{x}”是否成立", x=condition(n, c)),
     ast.NamedExpr: lambda n, c: c.t(
         "{v} (also stored in {n})", "{v}（同时存入 {n}）", v=operand(n.value, c), n=code(n.target)
     ),
     ast.Await: lambda n, c: c.t(
-        "the result of {v}, once it finishes (awaited)",
+        "the result of awaiting {v}",
         "等待 {v} 完成后得到的结果",
         v=code(n.value),
     ),

@@ -413,8 +413,8 @@ MODULES: dict[str, tuple[str, str]] = {
     "copy": ("copying objects", "复制对象"),
     "shutil": ("copying, moving and removing files and trees", "复制、移动、删除文件和目录树"),
     "threading": ("threads", "线程"),
-    "numpy": ("numerical arrays (third-party)", "数值数组（第三方库）"),
-    "pandas": ("data tables (third-party)", "数据表（第三方库）"),
-    "matplotlib.pyplot": ("plotting (third-party)", "绘图（第三方库）"),
-    "requests": ("HTTP requests (third-party)", "HTTP 请求（第三方库）"),
+    "numpy": ("numerical arrays, a third-party package", "数值数组，第三方库"),
+    "pandas": ("data tables, a third-party package", "数据表，第三方库"),
+    "matplotlib.pyplot": ("plotting, a third-party package", "绘图，第三方库"),
+    "requests": ("HTTP requests, a third-party package", "HTTP 请求，第三方库"),
 }

@@ -30,7 +30,7 @@ def assign(node: ast.Assign, ctx: Ctx) -> str:
     value = node.value
     if len(node.targets) > 1:
         return ctx.t(
-            "sets {t} all to {v}",
+            "sets {t} to {v} (the same value for each)",
             "把 {t} 都设为 {v}",
             t=_names(node.targets, ctx),
             v=expr.value(value, ctx),
@@ -60,10 +60,11 @@ def store(target: ast.expr, value: ast.expr, ctx: Ctx) -> str:
                 ctx.t("{t} to {v}", "{t} 设为 {v}", t=code(t), v=expr.operand(v, ctx))
                 for t, v in zip(elts, value.elts, strict=True)
             ]
+            joined = "，同时把 ".join(pairs) if ctx.lang == "zh" else ctx.join(pairs)
             return ctx.t(
                 "sets {p}, all at once (the right side is computed first)",
-                "同时把 {p}（先计算右边的所有值）",
-                p=ctx.join(pairs),
+                "把 {p}（先计算右边的所有值）",
+                p=joined,
             )
         text = ctx.t(
             "unpacks {v} into {n}",
@@ -224,7 +225,7 @@ def return_(node: ast.Return, ctx: Ctx) -> str:
         return ctx.t("ends the function, returning None", "结束函数，返回 None")
     if isinstance(node.value, ast.Tuple) and len(node.value.elts) > 1:
         what = ctx.t(
-            "{v} together, as a tuple",
+            "a tuple of {v}",
             "由 {v} 组成的元组",
             v=ctx.join([code(e) for e in node.value.elts]),
         )
@@ -291,13 +292,13 @@ def raise_(node: ast.Raise, ctx: Ctx) -> str:
     if isinstance(exc, ast.Call) and isinstance(exc.func, ast.Name | ast.Attribute):
         if exc.args or exc.keywords:
             text = ctx.t(
-                "raises a {e} error with {a}",
+                "raises a {e} with {a}",
                 "引发 {e} 异常，参数为 {a}",
                 e=code(exc.func),
                 a=calls.args_text(exc, ctx),
             )
         else:
-            text = ctx.t("raises a {e} error", "引发 {e} 异常", e=code(exc.func))
+            text = ctx.t("raises a {e}", "引发 {e} 异常", e=code(exc.func))
     else:
         text = ctx.t("raises {e}", "引发 {e}", e=code(exc))
     if node.cause is not None:
@@ -315,7 +316,7 @@ def raise_(node: ast.Raise, ctx: Ctx) -> str:
 def assert_(node: ast.Assert, ctx: Ctx) -> str:
     text = ctx.t(
         "checks that {c}; if not, stops with an AssertionError",
-        "检查是否{c}；如果不是，引发 AssertionError",
+        "检查“{c}”是否成立；如果不成立，引发 AssertionError",
         c=expr.condition(node.test, ctx),
     )
     if node.msg is not None:

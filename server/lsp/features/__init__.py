@@ -20,6 +20,7 @@ FEATURES = [
     "server.lsp.features.doctor",
     "server.lsp.features.code_lens",
     "server.lsp.features.code_actions",
+    "server.lsp.features.hover",
     "server.lsp.features.model_status",
     "server.lsp.features.generate",
     "server.lsp.features.run_results",

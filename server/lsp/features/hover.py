@@ -1,0 +1,180 @@
+"""``textDocument/hover``: the plain-language explanation, jedi's signature and docs, and
+whatever other features add (``ls.hover_providers``: run output, run-error explanations).
+
+The explanation is computed on the event loop (parse trees are cached per document
+version, a hover costs well under a millisecond). jedi runs on one worker thread with a
+time budget (``explain.jediBudgetMs``): when it has not answered in time the hover is sent
+without it, and its answer is kept for the next hover at the same place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from explain import Parsed, explain_at, explain_fragment, parse, symbols
+
+if TYPE_CHECKING:
+    from server.lsp.server import ProsepyServer
+
+logger = logging.getLogger(__name__)
+
+JediKey = tuple[str, Any, int, int]
+
+
+def language_of(ls: ProsepyServer) -> str:
+    """The explanation language: the setting, or the client's locale when it is "auto"."""
+    chosen = ls.settings.explain.language
+    if chosen != "auto":
+        return chosen
+    return "zh" if (ls.client_locale or "").lower().startswith("zh") else "en"
+
+
+@dataclass
+class _Job:
+    key: JediKey
+    abandoned: bool = False
+
+
+@dataclass
+class HoverService:
+    """Per-document parse cache and the jedi worker."""
+
+    parsed: dict[str, tuple[Any, Parsed | None]] = field(default_factory=dict)
+    jedi_results: OrderedDict[JediKey, str | None] = field(default_factory=OrderedDict)
+    pool: concurrent.futures.ThreadPoolExecutor = field(
+        default_factory=lambda: concurrent.futures.ThreadPoolExecutor(1, "prosepy-jedi")
+    )
+    latest: JediKey | None = None
+
+    def parse(self, uri: str, version: Any, source: str) -> Parsed | None:
+        key = version if version is not None else hash(source)
+        cached = self.parsed.get(uri)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        result = parse(source)
+        self.parsed[uri] = (key, result)
+        return result
+
+    def forget(self, uri: str) -> None:
+        self.parsed.pop(uri, None)
+        for key in [k for k in self.jedi_results if k[0] == uri]:
+            del self.jedi_results[key]
+
+    def _remember(self, key: JediKey, value: str | None) -> None:
+        self.jedi_results[key] = value
+        self.jedi_results.move_to_end(key)
+        while len(self.jedi_results) > 512:
+            self.jedi_results.popitem(last=False)
+
+    def _run_jedi(
+        self, job: _Job, source: str, path: str | None, line: int, col: int
+    ) -> str | None:
+        if job.abandoned and job.key != self.latest:
+            return None  # nobody waits for it and a newer hover came: skip the work
+        try:
+            result = symbols.symbol_markdown(source, path, line, col)
+        except Exception:
+            logger.exception("jedi failed at %s:%s:%s", path, line, col)
+            result = None
+        self._remember(job.key, result)
+        return result
+
+    async def jedi(
+        self, key: JediKey, source: str, path: str | None, line: int, col: int, budget_s: float
+    ) -> str | None:
+        """jedi's answer if it comes within the budget, else None (kept for next time)."""
+        if key in self.jedi_results:
+            return self.jedi_results[key]
+        self.latest = key
+        job = _Job(key)
+        future = self.pool.submit(self._run_jedi, job, source, path, line, col)
+        waiter = asyncio.wrap_future(future)
+        done, _ = await asyncio.wait({waiter}, timeout=budget_s)
+        if not done:
+            job.abandoned = True
+            return None
+        return waiter.result()
+
+    def warm(self, source: str, path: str | None) -> None:
+        self.pool.submit(symbols.warm, source, path)
+
+
+def _path_of(uri: str, document: Any) -> str | None:
+    path = getattr(document, "path", None)
+    return path if uri.startswith("file:") and path else None
+
+
+async def build_hover(ls: ProsepyServer, params: types.HoverParams) -> str | None:
+    """The hover's markdown for a position, or None when there is nothing to say."""
+    service: HoverService = ls.services["hover"]
+    uri = params.text_document.uri
+    document = ls.workspace.get_text_document(uri)
+    source = document.source
+    position = document.position_from_client_units(params.position)
+    line, col = position.line + 1, position.character
+    language = language_of(ls)
+    explanation = None
+    try:
+        parsed = service.parse(uri, document.version, source)
+        if parsed is not None:
+            result = explain_at(parsed, line, col, language)
+        else:
+            result = explain_fragment(source, line, col, language)
+        explanation = result.markdown() if result else None
+    except Exception:
+        logger.exception("explaining %s:%s:%s failed", uri, line, col)
+    symbol = None
+    budget = ls.settings.explain.jedi_budget_ms / 1000
+    key: JediKey = (
+        uri,
+        document.version if document.version is not None else hash(source),
+        line,
+        col,
+    )
+    try:
+        symbol = await service.jedi(key, source, _path_of(uri, document), line, col, budget)
+    except Exception:
+        logger.exception("jedi hover failed")
+    extras: list[str] = []
+    for provider in list(ls.hover_providers):
+        try:
+            text = provider(ls, params)
+            if asyncio.iscoroutine(text):
+                text = await text
+            if text:
+                extras.append(str(text))
+        except Exception:
+            logger.exception("hover provider %r failed", provider)
+    return symbols.compose(explanation, symbol, extras)
+
+
+def register(server: ProsepyServer) -> None:
+    service = HoverService()
+    server.services["hover"] = service
+
+    def on_open(params: types.DidOpenTextDocumentParams) -> None:
+        doc = params.text_document
+        if doc.language_id in ("python", "") and doc.uri.startswith("file:"):
+            document = server.workspace.get_text_document(doc.uri)
+            service.warm(doc.text, _path_of(doc.uri, document))
+
+    server.on_document("open", on_open)
+    server.on_document("close", lambda params: service.forget(params.text_document.uri))
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: ProsepyServer, params: types.HoverParams) -> types.Hover | None:
+        try:
+            text = await build_hover(ls, params)
+        except Exception:
+            logger.exception("hover failed")
+            return None
+        if not text:
+            return None
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))

@@ -1,0 +1,136 @@
+"""Hover through the real server over stdio: explanation, jedi signature, budget, languages."""
+
+from __future__ import annotations
+
+import asyncio
+import sysconfig
+from pathlib import Path
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.conftest import SERVER_COMMAND, initialize_params, server_env
+
+SOURCE = """\
+words = ["pear", "fig", "banana"]
+result = sorted(words, key=len)
+total = 0
+for i in range(1, 101):
+    total += i
+
+"""
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env())
+)
+async def raw_client(lsp_client: LanguageClient):
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _open(client: LanguageClient, uri: str, text: str, version: int = 1) -> None:
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=version, text=text
+            )
+        )
+    )
+
+
+async def _hover(client: LanguageClient, uri: str, line: int, character: int) -> str | None:
+    result = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+        )
+    )
+    if result is None:
+        return None
+    assert isinstance(result.contents, types.MarkupContent)
+    assert result.contents.kind == types.MarkupKind.Markdown
+    return result.contents.value
+
+
+async def test_english_hover_with_signature(raw_client: LanguageClient, tmp_path: Path) -> None:
+    await raw_client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 10000}}))
+    uri = (tmp_path / "example.py").as_uri()
+    _open(raw_client, uri, SOURCE)
+    text = await _hover(raw_client, uri, 1, 10)  # on `sorted`
+    assert text is not None
+    assert text.startswith("Sets `result` to the items of `words` sorted by length, as a new list.")
+    assert "```python\nsorted(" in text  # jedi's signature, after the explanation
+    assert "Return a new list containing all items from the iterable" in text  # and its docstring
+    loop = await _hover(raw_client, uri, 3, 0)
+    assert loop is not None and loop.startswith(
+        "Repeats for each `i` from 1 to 100: adds `i` to `total`."
+    )
+    assert await _hover(raw_client, uri, 5, 0) is None  # a blank line has nothing to explain
+
+
+async def test_chinese_follows_the_client_locale(
+    raw_client: LanguageClient, tmp_path: Path
+) -> None:
+    await raw_client.initialize_session(initialize_params(locale="zh-CN"))
+    uri = (tmp_path / "example.py").as_uri()
+    _open(raw_client, uri, SOURCE)
+    text = await _hover(raw_client, uri, 4, 4)
+    assert text is not None and text.startswith("把 `i` 加到 `total` 上。")
+
+
+async def test_language_setting_overrides_locale(
+    raw_client: LanguageClient, tmp_path: Path
+) -> None:
+    await raw_client.initialize_session(
+        initialize_params({"explain": {"language": "en"}}, locale="zh-CN")
+    )
+    uri = (tmp_path / "example.py").as_uri()
+    _open(raw_client, uri, SOURCE)
+    text = await _hover(raw_client, uri, 4, 4)
+    assert text is not None and text.startswith("Adds `i` to `total`.")
+
+
+async def test_budget_answers_without_jedi_then_remembers(
+    raw_client: LanguageClient, tmp_path: Path
+) -> None:
+    """With a 1 ms budget jedi (still parsing a big file) misses the first hover; the
+    explanation is there all the same, and jedi's answer arrives for a later hover."""
+    await raw_client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
+    source = (Path(sysconfig.get_paths()["stdlib"]) / "argparse.py").read_text(encoding="utf-8")
+    lines = source.splitlines()
+    line = next(
+        i for i, t in enumerate(lines) if t.strip().startswith("formatter = self._get_formatter()")
+    )
+    column = lines[line].index("_get_formatter")
+    uri = (tmp_path / "argparse_copy.py").as_uri()
+    _open(raw_client, uri, source)
+    first = await _hover(raw_client, uri, line, column)
+    assert first is not None
+    assert first.startswith("Sets `formatter` to `self._get_formatter()`.")
+    assert "```python" not in first
+    later = first
+    for _ in range(300):  # jedi keeps working on its thread; its answer is kept for this position
+        await asyncio.sleep(0.1)
+        later = await _hover(raw_client, uri, line, column) or ""
+        if "```python" in later:
+            break
+    assert "```python\n_get_formatter()" in later
+    assert later.startswith(first)
+
+
+async def test_unparsable_document_and_hover_providers(
+    raw_client: LanguageClient, tmp_path: Path
+) -> None:
+    await raw_client.initialize_session(initialize_params())
+    uri = (tmp_path / "broken.py").as_uri()
+    _open(raw_client, uri, "total = 0\nif total >\nprint(total)\n")
+    text = await _hover(raw_client, uri, 2, 0)
+    assert text is not None
+    assert text.startswith(
+        "Prints `total`. (The file does not parse right now, so only this line was read.)"
+    )
+    assert (
+        await _hover(raw_client, uri, 1, 0) is None
+    )  # the broken line itself: nothing certain to say
