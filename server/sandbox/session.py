@@ -171,8 +171,9 @@ class SandboxManager:
                     result.notes.append(
                         "the session was restarted: variables from earlier runs were lost"
                     )
-                await loop.run_in_executor(self.executor, box.kill)
+                loop.run_in_executor(self.executor, box.kill)  # cleanup, off the result's path
                 session.box = None
+            self.pool.refill(spec)  # the next session or fresh run starts warm
             return result
 
     def _result(

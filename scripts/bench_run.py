@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Round trip of a run, request to result: prosepy's sandbox vs. a fresh ``python -c`` and a
+warm Jupyter kernel (the anchor: the goal is prosepy below it).
+
+    .venv/bin/python scripts/bench_run.py [--repeat 30]
+
+prosepy is measured through the real server over stdio (``workspace/executeCommand``
+``prosepy.run``, JSON-RPC framing included), with all sandbox layers on; in session mode (the
+default) and in fresh mode (a new sandboxed interpreter per run, from the warm pool). Needs
+``ipykernel`` and ``jupyter_client`` (in the ``dev`` extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def calibrate_cpu_job(target_s: float = 0.1) -> str:
+    """A pure-Python loop that takes ~``target_s`` on this machine, as one line of code."""
+    n = 200_000
+    while True:
+        start = time.perf_counter()
+        sum(i * i for i in range(n))
+        took = time.perf_counter() - start
+        if took > 0.02:
+            break
+        n *= 2
+    n = int(n * target_s / took)
+    best = min(_timed(n) for _ in range(3))
+    n = int(n * target_s / best)
+    return f"total = sum(i * i for i in range({n}))"
+
+
+def _timed(n: int) -> float:
+    start = time.perf_counter()
+    sum(i * i for i in range(n))
+    return time.perf_counter() - start
+
+
+class Server:
+    """The real prosepy server over stdio, with a tiny synchronous JSON-RPC client."""
+
+    def __init__(self) -> None:
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        self.proc = subprocess.Popen(
+            [PY, "-m", "server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+        )
+        self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.next_id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        out = self.proc.stdout
+        assert out is not None
+        while True:
+            length = 0
+            while True:
+                line = out.readline()
+                if not line:
+                    return
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+                elif line in (b"\r\n", b"\n"):
+                    break
+            self.inbox.put(json.loads(out.read(length)))
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps(message).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def request(self, method: str, params: Any) -> Any:
+        self.next_id += 1
+        my_id = self.next_id
+        self.send({"jsonrpc": "2.0", "id": my_id, "method": method, "params": params})
+        while True:
+            message = self.inbox.get(timeout=120)
+            if message.get("id") == my_id and "method" not in message:
+                if "error" in message:
+                    raise RuntimeError(message["error"])
+                return message.get("result")
+            if "method" in message and "id" in message:  # a server request: answer null
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def close(self) -> None:
+        try:
+            self.request("shutdown", None)
+            self.notify("exit", None)
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+
+
+class Prosepy:
+    """One server and one open document whose lines are the jobs."""
+
+    def __init__(self, codes: dict[str, str], mode: str) -> None:
+        self.mode = mode
+        folder = Path(tempfile.mkdtemp(prefix="prosepy-bench-"))
+        doc = folder / "bench.py"
+        text = "".join(code + "\n" for code in codes.values())
+        doc.write_text(text)
+        self.server = Server()
+        self.server.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": folder.as_uri(),
+                "capabilities": {},
+                "initializationOptions": {"run": {"mode": mode}},
+            },
+        )
+        self.server.notify("initialized", {})
+        self.uri = doc.as_uri()
+        self.server.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": self.uri, "languageId": "python", "version": 1, "text": text}},
+        )
+        self.lines = {name: i for i, name in enumerate(codes)}
+        for name in codes:
+            for _ in range(3):  # warm-up: probe, session start, warm pool
+                result = self._run(name)
+                time.sleep(0.2)
+            assert result["ok"] and result["strength"] == "strong", result
+
+    def _run(self, name: str) -> Any:
+        args = {"uri": self.uri, "line": self.lines[name]}
+        return self.server.request(
+            "workspace/executeCommand", {"command": "prosepy.run", "arguments": [args]}
+        )
+
+    def once(self, name: str) -> float:
+        start = time.perf_counter()
+        self._run(name)
+        return (time.perf_counter() - start) * 1000
+
+    def close(self) -> None:
+        self.server.close()
+
+
+class PythonC:
+    def __init__(self, codes: dict[str, str]) -> None:
+        self.codes = codes
+
+    def once(self, name: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([PY, "-c", self.codes[name]], check=True, stdout=subprocess.DEVNULL)
+        return (time.perf_counter() - start) * 1000
+
+    def close(self) -> None:
+        pass
+
+
+class Jupyter:
+    def __init__(self, codes: dict[str, str]) -> None:
+        from jupyter_client.manager import start_new_kernel
+
+        self.codes = codes
+        self.km, self.kc = start_new_kernel(kernel_name="python3")
+        for name in codes:
+            for _ in range(3):
+                self.once(name)
+
+    def once(self, name: str) -> float:
+        start = time.perf_counter()
+        reply = self.kc.execute_interactive(
+            self.codes[name], timeout=60, output_hook=lambda msg: None
+        )
+        took = (time.perf_counter() - start) * 1000
+        assert reply["content"]["status"] == "ok"
+        return took
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    try:
+        import ipykernel  # noqa: F401
+        import jupyter_client  # noqa: F401
+    except ImportError:
+        print("needs ipykernel and jupyter_client: .venv/bin/pip install -e '.[dev]'")
+        return 2
+    codes = {"print(1)": "print(1)", "100 ms CPU job": calibrate_cpu_job()}
+    runners = {
+        "prosepy session": Prosepy(codes, "session"),
+        "prosepy fresh": Prosepy(codes, "fresh"),
+        "python -c": PythonC(codes),
+        "Jupyter warm kernel": Jupyter(codes),
+    }
+    columns: dict[str, dict[str, list[float]]] = {r: {n: [] for n in codes} for r in runners}
+    try:
+        # Interleaved, so that load from other processes on this shared machine hits all alike.
+        for _ in range(args.repeat):
+            for runner_name, runner in runners.items():
+                for name in codes:
+                    columns[runner_name][name].append(runner.once(name))
+                    time.sleep(0.05)  # a user's pause between runs (lets the warm pool refill)
+    finally:
+        for runner in runners.values():
+            runner.close()
+    anchor = "Jupyter warm kernel"
+    print(
+        f"round trip, request to result: median ms over {args.repeat} runs (p90 in brackets);"
+        f" ratio = column / {anchor}"
+    )
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+        f"CPU job: {codes['100 ms CPU job']}"
+    )
+    header = f"| {'job':<16} | " + " | ".join(f"{c:>26}" for c in columns) + " |"
+    print(header)
+    print("|" + "-" * 18 + "|" + "|".join("-" * 28 for _ in columns) + "|")
+    for name in codes:
+        base = statistics.median(columns[anchor][name])
+        cells = []
+        for column in columns.values():
+            samples = sorted(column[name])
+            med = statistics.median(samples)
+            p90 = samples[int(0.9 * (len(samples) - 1))]
+            cells.append(f"{med:8.2f} ({p90:7.2f}) x{med / base:5.2f}")
+        print(f"| {name:<16} | " + " | ".join(f"{c:>26}" for c in cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
