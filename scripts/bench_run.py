@@ -222,7 +222,7 @@ def main() -> int:
             for runner_name, runner in runners.items():
                 for name in codes:
                     columns[runner_name][name].append(runner.once(name))
-                    time.sleep(0.05)  # a user's pause between runs (lets the warm pool refill)
+                    time.sleep(0.3)  # a user's pause between runs (lets the warm pool refill)
     finally:
         for runner in runners.values():
             runner.close()
