@@ -184,10 +184,7 @@ class SandboxManager:
         result = RunResult(
             ok=bool(message.get("ok")) and not outcome.killed,
             duration_ms=outcome.wall_ms,
-            lines=[
-                LineValue(v["line"], v["text"], v.get("full", ""))
-                for v in message.get("values", [])
-            ],
+            lines=_values(message.get("values")),
             stdout=outcome.stdout.decode("utf-8", errors="replace"),
             stderr=outcome.stderr.decode("utf-8", errors="replace"),
             output_dropped=outcome.dropped,
@@ -200,6 +197,8 @@ class SandboxManager:
         result.strength = layer_info.strength(result.layers)
         result.unrestricted = layer_info.unrestricted(result.layers, self.settings.allow_network)
         err = message.get("error")
+        if isinstance(err, dict) and not isinstance(err.get("line", 0), int | type(None)):
+            err["line"] = None
         if isinstance(err, dict):
             result.error = RunError(
                 str(err.get("type")),
@@ -268,6 +267,19 @@ class SandboxManager:
         self.sessions.clear()
         self.pool.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _values(raw: Any) -> list[LineValue]:
+    """Values from the child's message, checked: the snippet could have written it itself."""
+    out: list[LineValue] = []
+    for v in raw if isinstance(raw, list) else []:
+        if (
+            isinstance(v, dict)
+            and isinstance(v.get("line"), int)
+            and isinstance(v.get("text"), str)
+        ):
+            out.append(LineValue(v["line"], v["text"][:1000], str(v.get("full", ""))[:20000]))
+    return out
 
 
 def _death(outcome: Outcome, settings: RunSettings) -> str:

@@ -555,3 +555,23 @@ async def test_the_supervisor_keeps_serving_during_an_attack(env: Env):
     assert stopped.error is not None and stopped.error.type == "Cancelled"
     assert threading.active_count() < 50
     assert signal.getsignal(signal.SIGINT) is not None
+
+
+async def test_garbage_on_the_result_pipe_does_not_break_the_supervisor(env: Env):
+    """The snippet holds the result pipe's fd: writing junk there must not crash anything."""
+    result = await env.run(
+        """
+        import os
+        junk = [b"not json\\n", b'{"type": "result", "id": "x", "values": 5}\\n',
+                b'{"type": "result", "values": [{"line": "a"}], "error": {"line": "b"}}\\n']
+        for fd in range(3, 30):
+            for line in junk:
+                try:
+                    os.write(fd, line)
+                except OSError:
+                    pass
+        """
+    )
+    assert result.error is None or result.error.type != "SandboxError"
+    assert all(isinstance(v.line, int) for v in result.lines)
+    await env.still_works()
