@@ -72,12 +72,12 @@ class CodeServer:
     env: dict[str, str]
 
     def flow(self, steps: list[str], file: str, expect_inline: str = "5050",
-             timeout_s: float = 600) -> dict[str, Any]:
+             timeout_s: float = 600, prefix: str = "vscode") -> dict[str, Any]:
         """Run vscode_flow.mjs; returns what each step saw (raises with the log if it failed)."""
         env = dict(self.env)
         env.update(
             URL=self.url, FILE=file, STEPS=",".join(steps), EXPECT_INLINE=expect_inline,
-            SCREENSHOTS=str(SCREENSHOTS), PLAYWRIGHT_DIR=str(EDITORS),
+            SCREENSHOTS=str(SCREENSHOTS), SHOT_PREFIX=prefix, PLAYWRIGHT_DIR=str(EDITORS),
             PROFILE_DIR=str(self.home / "chromium-profile"),
         )
         proc = subprocess.run(

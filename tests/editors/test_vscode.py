@@ -10,6 +10,7 @@ one uses the real bundled model.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,11 +37,11 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     script.write_text(json.dumps({"replies": [f"```python\n{SCRIPTED_CODE}\n```"]}))
     steps = ["open", "status", "generate", "run"]
     steps += ["hover"] if _hover_available() else []
-    steps += ["doctor"]
+    steps += ["error", "doctor"]
     with codeserver.code_server(
         tmp_path, {"headline.py": HEADLINE}, {}, {"PROSEPY_SCRIPTED_MODEL": str(script)}
     ) as cs:
-        seen = cs.flow(steps, "headline.py")
+        seen = cs.flow(steps, "headline.py", prefix="vscode-scripted")
 
     assert seen["open"]["text"].startswith("# nl: 计算 1 到 100 的和")
     assert seen["status"]["text"].startswith("prosepy: ")
@@ -58,7 +59,14 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     assert drawn == ["→ 5050"], inline
 
     if "hover" in seen:
-        assert seen["hover"]["text"].strip(), "an empty hover"
+        # hovering `total` on the generated line explains it
+        assert seen["hover"]["token"] == "total"
+        assert "total" in seen["hover"]["text"], seen["hover"]
+
+    # a raising line typed below, run with the Alt+P F chord: the exception at its line
+    errors = [x["text"] for x in seen["error"]["inline"] if "ZeroDivisionError" in x["text"]]
+    assert errors and errors[0].startswith("✗ ZeroDivisionError"), seen["error"]
+    assert seen["error"]["squiggle"] is True
 
     report = seen["doctor"]["text"]
     assert "prosepy" in report and "[python]" in report
@@ -69,8 +77,27 @@ def test_vscode_headline_flow_with_real_model(tmp_path: Path) -> None:
     """The bundled Qwen2.5-Coder-0.5B writes the code; the run must print or show 5050."""
     steps = ["open", "generate", "run"]
     with codeserver.code_server(tmp_path, {"headline.py": HEADLINE}, {}) as cs:
-        seen = cs.flow(steps, "headline.py", timeout_s=900)
+        seen = cs.flow(steps, "headline.py", timeout_s=900, prefix="vscode-real-model")
     code = seen["generate"]["text"].splitlines()
     assert code[0] == "# nl: 计算 1 到 100 的和"
     assert any(line.strip() and not line.startswith("#") for line in code[1:]), code
     assert any("5050" in x["text"] for x in seen["run"]["inline"]), seen["run"]
+
+
+def test_vscode_gives_up_on_a_crashing_server_with_a_clear_error(tmp_path: Path) -> None:
+    """A server that keeps dying is restarted ``maxRestarts`` times, then the user is told."""
+    crashing = tmp_path / "crashing-python"
+    crashing.write_text(
+        "#!/bin/bash\n"
+        "# starts the real server, which is killed two seconds later\n"
+        "( exec >/dev/null 2>&1; sleep 2; kill -9 $$ ) &\n"
+        f'exec "{sys.executable}" "$@"\n'
+    )
+    crashing.chmod(0o755)
+    settings = {"prosepy.server.pythonPath": str(crashing), "prosepy.server.maxRestarts": 2}
+    with codeserver.code_server(tmp_path, {"headline.py": HEADLINE}, settings) as cs:
+        seen = cs.flow(["open", "crash"], "headline.py", prefix="vscode-crash")
+        log = cs.server_log()
+    assert "stopped 3 times in three minutes" in seen["crash"]["toast"], seen["crash"]
+    assert "server stopped" in seen["crash"]["status"]
+    assert log.count("restarting it") == 2, log[-3000:]

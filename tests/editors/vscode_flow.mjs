@@ -3,8 +3,9 @@
 // result, hover a line, and open the setup report. Screenshots go to $SCREENSHOTS.
 //
 // Environment: URL (code-server, e.g. http://127.0.0.1:8080/?folder=/tmp/ws), FILE (name in
-// the explorer), STEPS (comma-separated subset of: open,status,doctor,generate,run,hover),
-// SCREENSHOTS (directory), PLAYWRIGHT_DIR (the node_modules holding playwright-core),
+// the explorer), STEPS (comma-separated subset of: open,status,generate,run,hover,error,doctor,
+// crash),
+// SCREENSHOTS (directory), SHOT_PREFIX (file name prefix), PLAYWRIGHT_DIR (the node_modules holding playwright-core),
 // PROFILE_DIR (browser profile), EXPECT_INLINE (text the run must show inline, e.g. 5050).
 // Prints one JSON object on the last line of stdout: what each step saw.
 import { createRequire } from "node:module";
@@ -20,6 +21,7 @@ const steps = (process.env.STEPS ?? "open,status,generate,run,hover,doctor").spl
 const shots = process.env.SCREENSHOTS;
 const expectInline = process.env.EXPECT_INLINE ?? "5050";
 const timeout = Number(process.env.STEP_TIMEOUT_MS ?? 120000);
+const prefix = process.env.SHOT_PREFIX ?? "vscode";
 mkdirSync(shots, { recursive: true });
 
 const seen = { steps: [], errors: [] };
@@ -45,7 +47,7 @@ page.setDefaultTimeout(timeout);
 let shotNo = 0;
 const shot = async (name) => {
   shotNo += 1;
-  const path = join(shots, `vscode-${String(shotNo).padStart(2, "0")}-${name}.png`);
+  const path = join(shots, `${prefix}-${String(shotNo).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path });
   log("screenshot", path);
 };
@@ -225,6 +227,45 @@ try {
       await page.waitForTimeout(500);
       await shot("hover");
       return { token, line: codeLine, text: content };
+    });
+  }
+
+  if (steps.includes("error")) {
+    await run("error", async () => {
+      await page.mouse.move(5, 5);
+      await page.keyboard.press("Escape");
+      await clickLine("print(");
+      await page.keyboard.press("Control+End");
+      await page.keyboard.type("\n1 / 0");
+      // the Alt+P F chord (Run File) this time, instead of the palette
+      await page.keyboard.press("Alt+P");
+      await page.keyboard.press("F");
+      const inline = await poll("the exception drawn inline", async () => {
+        const all = await inlineTexts();
+        return all.some((x) => x.text.includes("ZeroDivisionError")) ? all : "";
+      });
+      const squiggle = await poll("the exception's diagnostic", async () =>
+        (await page.locator(".editor-instance .squiggly-error").count()) > 0,
+      );
+      await page.waitForTimeout(500);
+      await shot("run-error");
+      return { inline, squiggle };
+    });
+  }
+
+  if (steps.includes("crash")) {
+    await run("crash", async () => {
+      const toast = page.locator(".notifications-toasts .notification-list-item", {
+        hasText: "not restarted again",
+      });
+      await toast.first().waitFor();
+      const item = page.locator(".statusbar-item", { hasText: "prosepy:" }).first();
+      const status = await poll("the status bar to say the server stopped", async () => {
+        const t = ((await item.textContent()) ?? "").trim();
+        return /stopped/.test(t) ? t : "";
+      });
+      await shot("crash");
+      return { toast: (await toast.first().innerText()).trim(), status };
     });
   }
 
