@@ -90,7 +90,21 @@ async def test_error_diagnostic_and_edits_drop_results(lsp: LanguageClient, tmp_
     (diag,) = lsp.diagnostics[uri]
     assert diag.range.start.line == 2 and diag.severity == types.DiagnosticSeverity.Error
     assert "ZeroDivisionError" in diag.message
+    assert "divided by zero" in diag.message  # the plain-language explanation (explain.errors)
     assert await hints(lsp, uri) == {0: "→ 2", 1: "→ 42"}
+    hover = await lsp.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(1, 0)
+        )
+    )
+    text = hover.contents.value if hover else ""
+    assert "**Value**" in text and "42" in text and "sandbox **strong**" in text
+    error_hover = await lsp.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(2, 0)
+        )
+    )
+    assert "Traceback" in (error_hover.contents.value if error_hover else "")
 
     # Insert a line above: results move down; edit the raising line: its error goes away.
     lsp.text_document_did_change(
@@ -239,3 +253,17 @@ async def test_fresh_mode_forgets_between_runs(lsp: LanguageClient, tmp_path: Pa
     assert first["mode"] == "fresh"
     second = await command(lsp, "prosepy.run", {"uri": uri, "line": 1})
     assert second["error"]["type"] == "NameError"
+
+
+async def test_unsaved_document_runs_without_a_folder(lsp: LanguageClient):
+    uri = "untitled:Untitled-1"
+    lsp.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text="import os\nos.listdir('.')\n"
+            )
+        )
+    )
+    result = await command(lsp, "prosepy.runFile", {"uri": uri})
+    assert result["ok"] and result["lines"][0]["text"] == "→ []"  # an empty private workdir
+    assert any("no folder" in n for n in result["notes"])

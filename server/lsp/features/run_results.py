@@ -122,7 +122,7 @@ def explain(ls: ProsepyServer, type_name: str, message: str, line_source: str) -
     except Exception:
         logger.exception("explain_error failed")
         return f"{type_name}: {message}"
-    return f"{type_name}: {message}\n{text}" if text else f"{type_name}: {message}"
+    return f"{text}\n({type_name}: {message})" if text else f"{type_name}: {message}"
 
 
 def publish(ls: ProsepyServer, uri: str) -> None:
