@@ -266,7 +266,7 @@ class SandboxManager:
                 session.box.kill()
         self.sessions.clear()
         self.pool.close()
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(wait=False)  # pending kills still run
 
 
 def _values(raw: Any) -> list[LineValue]:

@@ -8,6 +8,7 @@ namespaces, set PROSEPY_ALLOW_PARTIAL_SANDBOX=1 to run the rest anyway.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -211,7 +212,11 @@ async def test_a_child_cannot_outlive_the_run(env: Env):
     )
     assert result.stdout.strip() == "PermissionError"
     # In fresh mode the run's sandbox is gone; at most the warm spare is left, with no children.
-    left = sandbox_processes()
+    for _ in range(100):  # the used sandbox is killed off the result's path: let it go
+        left = sandbox_processes()
+        if len(left) <= 1:
+            break
+        await asyncio.sleep(0.05)
     assert len(left) <= 1 and all(proc.children(recursive=True) == [] for proc in left)
     await env.still_works()
 
@@ -544,8 +549,6 @@ async def test_exiting_the_interpreter_is_reported(env: Env):
 
 async def test_the_supervisor_keeps_serving_during_an_attack(env: Env):
     """While one document's snippet spins, another document's run is answered."""
-    import asyncio
-
     env.manager.settings.timeout_s = 30
     spinning = asyncio.ensure_future(env.run("while True: pass", key="spin"))
     other = await env.run("sum(range(101))", key="other")
