@@ -33,7 +33,8 @@ UNRESTRICTED = {
     "seccomp": "the snippet can start programs and fork; a fork bomb is stopped only by the "
     "timeout, and UDP/raw sockets are not blocked",
     "namespaces": "the snippet can see your other processes and shares the network, IPC and "
-    "mount namespaces of the editor",
+    "mount namespaces of the editor; the working directory's total size is not capped (only "
+    "each file's)",
 }
 
 

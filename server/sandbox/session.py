@@ -67,6 +67,11 @@ class SandboxManager:
 
     # -- configuration ----------------------------------------------------------------------
     def spec(self) -> Spec:
+        if os.name != "posix":
+            raise SandboxError(
+                "running snippets needs Linux (all layers) or macOS (process limits only); "
+                "on Windows, run prosepy inside WSL"
+            )
         python = resolve_python(self.settings.python)
         return Spec(
             python=python,

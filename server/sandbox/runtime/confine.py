@@ -24,8 +24,10 @@ import struct
 import sys
 
 _libc = ctypes.CDLL(None, use_errno=True)
-_libc.syscall.restype = ctypes.c_long
-_libc.prctl.restype = ctypes.c_int
+LINUX = sys.platform == "linux" and hasattr(_libc, "prctl")
+if LINUX:
+    _libc.syscall.restype = ctypes.c_long
+    _libc.prctl.restype = ctypes.c_int
 
 PR_SET_NO_NEW_PRIVS = 38
 PR_CAPBSET_DROP = 24
@@ -72,6 +74,8 @@ def set_cpu_budget(seconds: float) -> None:
 # -- capabilities and no_new_privs ----------------------------------------------------------
 def drop_capabilities() -> bool:
     """Empty the bounding, ambient, effective, permitted and inheritable sets (root or not)."""
+    if not LINUX:
+        return False
     for cap in range(64):
         if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == 22:
             break  # EINVAL: past the last capability this kernel knows
@@ -89,10 +93,12 @@ def drop_capabilities() -> bool:
 def no_core_dumps() -> bool:
     """Not dumpable: no core file even when core_pattern pipes to a handler (which ignores
     RLIMIT_CORE), and same-user processes cannot ptrace it or read its /proc memory."""
-    return _libc.prctl(4, 0, 0, 0, 0) == 0  # PR_SET_DUMPABLE
+    return LINUX and _libc.prctl(4, 0, 0, 0, 0) == 0  # PR_SET_DUMPABLE
 
 
 def no_new_privs() -> bool:
+    if not LINUX:
+        return False
     return _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
 
 
@@ -107,7 +113,7 @@ SCOPE_ABSTRACT_UNIX, SCOPE_SIGNAL = 1, 2
 
 def landlock_abi() -> int:
     """Landlock ABI version of the running kernel; 0 when unavailable."""
-    if sys.platform != "linux":
+    if not LINUX:
         return 0
     value = _libc.syscall(_LL_CREATE, None, 0, 1)  # LANDLOCK_CREATE_RULESET_VERSION
     return max(0, int(value))
@@ -356,7 +362,7 @@ def build_filter(pid: int, network: bool) -> list[tuple[int, int, int, int]] | N
 
 def apply_seccomp(network: bool) -> bool:
     """Install the filter for this process and all its threads (needs ``no_new_privs``)."""
-    prog = build_filter(os.getpid(), network)
+    prog = build_filter(os.getpid(), network) if LINUX else None
     if prog is None or not no_new_privs():
         return False
     raw = b"".join(struct.pack("HBBI", *ins) for ins in prog)
