@@ -114,3 +114,26 @@ def test_cli_run_file_lines_and_json(tmp_path: Path):
     assert missing.returncode == 2 and "cannot read" in missing.stderr
     alone = _cli("run", str(src), "--settings", '{"run": {"timeoutS": 0.5}}', "--lines", "2")
     assert alone.returncode == 1 and "NameError" in alone.stdout  # each CLI run is a new session
+
+
+async def test_snippets_use_the_chosen_environment_read_only(tmp_path: Path):
+    """run.python picks the environment: its packages import, and it cannot be written."""
+    venv = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python3*/site-packages"))
+    (site / "fakepandas.py").write_text("VERSION = '9.9'\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    manager = SandboxManager(RunSettings(python=str(venv / "bin" / "python"), timeout_s=10))
+    try:
+        result = await run(
+            manager,
+            "import sys, fakepandas\nfakepandas.VERSION\nsys.prefix\n"
+            f"open({str(site / 'fakepandas.py')!r}, 'a').write('hacked = 1')\n",
+            project,
+        )
+        assert [v.text for v in result.lines[:2]] == ["→ '9.9'", f"→ {str(venv)!r}"]
+        assert result.error is not None and result.error.type in ("PermissionError", "OSError")
+        assert (site / "fakepandas.py").read_text() == "VERSION = '9.9'\n"
+    finally:
+        manager.shutdown()
