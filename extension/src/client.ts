@@ -88,6 +88,11 @@ export function createClient(
     traceOutputChannel: channels.trace,
     initializationOptions: serverSettings(keys),
     errorHandler: new RestartLimiter(hooks, channels.log),
+    // a failed start is reported once, by the extension, with what to do about it
+    initializationFailedHandler: (error) => {
+      channels.log.appendLine(`[client] initialization failed: ${String(error)}`);
+      return false;
+    },
     middleware: {
       workspace: {
         // Answer `workspace/configuration` for `prosepy` with the server's keys only.

@@ -38,6 +38,13 @@ async function execute(ctx: CommandContext, command: string, arg: object | undef
     );
     return undefined;
   }
+  const offered = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+  if (!offered.includes(command)) {
+    void vscode.window.showWarningMessage(
+      `prosepy: this server does not offer ${command} (${title}); update prosepy, then restart the server.`,
+    );
+    return undefined;
+  }
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: `prosepy: ${title}` },

@@ -3,9 +3,10 @@
 # $PROSEPY_CACHE/code-server so a second run installs nothing.
 [ "$PROSEPY_PROFILE" = test ] || return 0
 
-# CJK font for the headline example in screenshots; build tools and headers for code-server's native modules; ripgrep to pre-seed @vscode/ripgrep.
-apt_need chromium fonts-wqy-microhei neovim ripgrep build-essential pkg-config libx11-dev libxkbfile-dev \
-  libsecret-1-dev libkrb5-dev
+# Emacs + eglot for the README config test; a CJK font for the headline example in screenshots;
+# build tools and headers for code-server's native modules; ripgrep to pre-seed @vscode/ripgrep.
+apt_need chromium fonts-wqy-microhei neovim emacs-nox elpa-eglot ripgrep \
+  build-essential pkg-config libx11-dev libxkbfile-dev libsecret-1-dev libkrb5-dev
 
 CODE_SERVER_VERSION=4.100.3
 PLAYWRIGHT_VERSION=1.65.1

@@ -51,8 +51,9 @@ def build_vsix() -> Path:
     sources += list((EXTENSION / "src").rglob("*.ts"))
     if vsix.exists() and vsix.stat().st_mtime > max(p.stat().st_mtime for p in sources):
         return vsix
-    subprocess.run(["npm", "run", "--silent", "package"], cwd=EXTENSION, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["npm", "run", "--silent", "package"], cwd=EXTENSION, check=True, stdout=subprocess.DEVNULL
+    )
     assert vsix.exists(), f"npm run package did not write {vsix}"
     return vsix
 
@@ -71,18 +72,32 @@ class CodeServer:
     log: Path
     env: dict[str, str]
 
-    def flow(self, steps: list[str], file: str, expect_inline: str = "5050",
-             timeout_s: float = 600, prefix: str = "vscode") -> dict[str, Any]:
+    def flow(
+        self,
+        steps: list[str],
+        file: str,
+        expect_inline: str = "5050",
+        timeout_s: float = 600,
+        prefix: str = "vscode",
+    ) -> dict[str, Any]:
         """Run vscode_flow.mjs; returns what each step saw (raises with the log if it failed)."""
         env = dict(self.env)
         env.update(
-            URL=self.url, FILE=file, STEPS=",".join(steps), EXPECT_INLINE=expect_inline,
-            SCREENSHOTS=str(SCREENSHOTS), SHOT_PREFIX=prefix, PLAYWRIGHT_DIR=str(EDITORS),
+            URL=self.url,
+            FILE=file,
+            STEPS=",".join(steps),
+            EXPECT_INLINE=expect_inline,
+            SCREENSHOTS=str(SCREENSHOTS),
+            SHOT_PREFIX=prefix,
+            PLAYWRIGHT_DIR=str(EDITORS),
             PROFILE_DIR=str(self.home / "chromium-profile"),
         )
         proc = subprocess.run(
             ["node", str(Path(__file__).with_name("vscode_flow.mjs"))],
-            env=env, capture_output=True, text=True, timeout=timeout_s,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
         )
         lines = proc.stdout.strip().splitlines()
         seen: dict[str, Any] = json.loads(lines[-1]) if lines else {}
@@ -102,8 +117,12 @@ class CodeServer:
 
 
 @contextmanager
-def code_server(tmp: Path, files: dict[str, str], settings: dict[str, Any],
-                extra_env: dict[str, str] | None = None) -> Iterator[CodeServer]:
+def code_server(
+    tmp: Path,
+    files: dict[str, str],
+    settings: dict[str, Any],
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[CodeServer]:
     """Start code-server with the packaged extension over a workspace holding ``files``."""
     home = tmp / "home"
     workspace = tmp / "workspace"
@@ -134,16 +153,34 @@ def code_server(tmp: Path, files: dict[str, str], settings: dict[str, Any],
     )
     common = ["--user-data-dir", str(home / "user-data")]
     common += ["--extensions-dir", str(home / "extensions")]
-    subprocess.run([str(CODE_SERVER), *common, "--install-extension", str(build_vsix())],
-                   env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [str(CODE_SERVER), *common, "--install-extension", str(build_vsix())],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     port = _free_port()
     log = tmp / "code-server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(CODE_SERVER), *common, "--auth", "none", "--bind-addr", f"127.0.0.1:{port}",
-             "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
-             "--disable-getting-started-override", str(workspace)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(CODE_SERVER),
+                *common,
+                "--auth",
+                "none",
+                "--bind-addr",
+                f"127.0.0.1:{port}",
+                "--disable-telemetry",
+                "--disable-update-check",
+                "--disable-workspace-trust",
+                "--disable-getting-started-override",
+                str(workspace),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         deadline = time.monotonic() + 120

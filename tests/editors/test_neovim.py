@@ -56,7 +56,11 @@ def nvim_flow(tmp: Path, steps: list[str], env: dict[str, str], timeout_s: float
     lua = Path(__file__).with_name("nvim_flow.lua")
     proc = subprocess.run(
         [str(NVIM), "--headless", "--clean", "-i", "NONE", "-c", f"luafile {lua}"],
-        env=full_env, capture_output=True, text=True, timeout=timeout_s, cwd=tmp,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        cwd=tmp,
     )
     seen = json.loads(result.read_text()) if result.exists() else {}
     assert proc.returncode == 0, f"nvim flow failed: {seen.get('errors')}\n{proc.stderr[-4000:]}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,13 +21,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("PROSEPY_CACHE", Path.home() / ".cache" / "prosepy"))
 NVIM = Path(os.environ.get("PROSEPY_NVIM", CACHE / "nvim" / "bin" / "nvim"))
+EMACS = shutil.which("emacs")
 HEADLINE = "# nl: 计算 1 到 100 的和\n"
 SCRIPTED_CODE = "total = sum(range(1, 101))\nprint(total)"
 
-pytestmark = [
-    pytest.mark.editor,
-    pytest.mark.skipif(not NVIM.exists(), reason=f"Neovim 0.11 not at {NVIM} (scripts/setup test)"),
-]
+pytestmark = pytest.mark.editor
 
 
 def readme_block(heading: str, language: str) -> str:
@@ -37,6 +36,23 @@ def readme_block(heading: str, language: str) -> str:
     return match.group(1)
 
 
+def _scripted_env(tmp_path: Path) -> dict[str, str]:
+    script = tmp_path / "model.json"
+    script.write_text(json.dumps({"replies": [f"```python\n{SCRIPTED_CODE}\n```"]}))
+    home = tmp_path / "home"
+    env = dict(os.environ)
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        PROSEPY_SCRIPTED_MODEL=str(script),
+    )
+    return env
+
+
+@pytest.mark.skipif(not NVIM.exists(), reason=f"Neovim 0.11 not at {NVIM} (scripts/setup test)")
 def test_readme_neovim_config(tmp_path: Path) -> None:
     lua = readme_block("Neovim", "lua")
     assert '"/path/to/prosepy/.venv/bin/python"' in lua
@@ -50,19 +66,57 @@ def test_readme_neovim_config(tmp_path: Path) -> None:
     result = tmp_path / "seen.json"
     env = dict(os.environ)
     env.update(
-        HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / "data"),
-        XDG_STATE_HOME=str(home / "state"), XDG_CACHE_HOME=str(home / "cache"),
-        PROSEPY_SCRIPTED_MODEL=str(script), README_LUA=str(config),
-        FLOW_FILE=str(source), FLOW_RESULT=str(result),
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        PROSEPY_SCRIPTED_MODEL=str(script),
+        README_LUA=str(config),
+        FLOW_FILE=str(source),
+        FLOW_RESULT=str(result),
     )
     driver = Path(__file__).with_name("readme_nvim_driver.lua")
     proc = subprocess.run(
         [str(NVIM), "--headless", "--clean", "-i", "NONE", "-c", f"luafile {driver}"],
-        env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     seen = json.loads(result.read_text()) if result.exists() else {}
     assert proc.returncode == 0, f"{seen.get('errors')}\n{proc.stderr[-3000:]}"
     assert seen["text"].splitlines() == [HEADLINE.strip(), *SCRIPTED_CODE.splitlines()]
     assert "→ 5050" in seen["hints"]
     assert "5050\n" in seen["notes"], "ProsepyRun shows what the run printed"
+    assert seen["hover"].strip()
+
+
+@pytest.mark.skipif(EMACS is None, reason="emacs not installed (scripts/setup test)")
+def test_readme_emacs_eglot_config(tmp_path: Path) -> None:
+    elisp = readme_block("Emacs (eglot)", "elisp")
+    assert '"/path/to/prosepy/.venv/bin/python"' in elisp
+    config = tmp_path / "prosepy-eglot.el"
+    config.write_text(elisp.replace("/path/to/prosepy/.venv/bin/python", sys.executable))
+    source = tmp_path / "headline.py"
+    source.write_text(HEADLINE, encoding="utf-8")
+    result = tmp_path / "seen.json"
+    env = _scripted_env(tmp_path)
+    env.update(README_EL=str(config), FLOW_FILE=str(source), FLOW_RESULT=str(result))
+    driver = Path(__file__).with_name("readme_eglot_driver.el")
+    proc = subprocess.run(
+        [str(EMACS), "--batch", "-l", str(driver)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    seen = json.loads(result.read_text()) if result.exists() else {}
+    assert proc.returncode == 0, f"{seen.get('error')}\n{seen.get('stderr')}\n{proc.stderr[-3000:]}"
+    assert seen["mode"] == "python-mode"
+    assert any(t.startswith("Generate code") for t in seen["titles"])
+    assert seen["text"].splitlines() == [HEADLINE.strip(), *SCRIPTED_CODE.splitlines()]
+    assert seen["run_ok"] is True and seen["stdout"] == "5050\n"
     assert seen["hover"].strip()
