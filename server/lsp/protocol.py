@@ -6,6 +6,7 @@ for a response. Here every request gets a result or a JSON-RPC error:
 - a body that is not JSON: ``-32700 Parse error`` with ``id: null``;
 - JSON that is not a JSON-RPC object: ``-32600 Invalid request``;
 - params of the wrong shape: ``-32602 Invalid params`` with the request's own id;
+- a notification method sent with an id: ``-32600 Invalid request``;
 - a request before ``initialize``: ``-32002 Server not initialized``;
 - a request after ``shutdown``: ``-32600 Invalid request``.
 """
@@ -36,6 +37,7 @@ class _Unstructurable:
 
     id: Any
     method: str
+    code: int
     reason: str
 
 
@@ -49,18 +51,24 @@ class ProsepyProtocol(LanguageServerProtocol):
     _initialized_seen = False
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        is_request = "jsonrpc" in data and "method" in data and "id" in data
         try:
-            return super().structure_message(data)
-        except Exception as exc:
-            if "jsonrpc" in data and "method" in data and "id" in data:
-                reason = str(exc.__cause__ or exc) or type(exc).__name__
-                return _Unstructurable(data["id"], str(data.get("method")), reason)
+            message = super().structure_message(data)
+        except Exception:
+            if is_request:
+                reason = f"Invalid params for {data.get('method')}"
+                return _Unstructurable(data["id"], str(data.get("method")), INVALID_PARAMS, reason)
             raise
+        if is_request and getattr(message, "id", None) is None:
+            # A notification method sent with an id: answer rather than leave it hanging.
+            reason = f"{data.get('method')} is a notification, not a request"
+            return _Unstructurable(data["id"], str(data.get("method")), INVALID_REQUEST, reason)
+        return message
 
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Unstructurable):
             msg_id = message.id if _valid_id(message.id) else None
-            self._send_error(msg_id, INVALID_PARAMS, f"Invalid params for {message.method}")
+            self._send_error(msg_id, message.code, message.reason)
             return
         if not hasattr(message, "jsonrpc"):
             msg_id = message.get("id") if isinstance(message, dict) else None
