@@ -20,8 +20,20 @@ from tests.conftest import SERVER_COMMAND, initialize_params, server_env
     config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env())
 )
 async def lsp(lsp_client: LanguageClient):
-    """The real server with a short run timeout, so stopping a run is quick."""
-    await lsp_client.initialize_session(initialize_params({"run": {"timeoutS": 3}}))
+    """The real server with a short run timeout, so stopping a run is quick; the client, like
+    VS Code, supports ``workspace/inlayHint/refresh`` and counts the refreshes it gets."""
+    params = initialize_params({"run": {"timeoutS": 3}})
+    assert params.capabilities.workspace is not None
+    params.capabilities.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(
+        refresh_support=True
+    )
+    lsp_client.inlay_refreshes = 0  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+    def on_refresh(client: LanguageClient, *args: Any) -> None:
+        client.inlay_refreshes += 1  # type: ignore[attr-defined]
+
+    await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
 
@@ -76,6 +88,7 @@ async def test_statement_file_values_hints_and_notification(lsp: LanguageClient,
     assert set(result["layers"]) == FULL and result["strength"] == "strong"
     assert result["error"] is None and result["sessionRestarted"] is False
     assert await hints(lsp, uri) == {0: "→ 5050", 1: "→ 5050"}
+    assert lsp.inlay_refreshes >= 2  # type: ignore[attr-defined]  # after each run
 
 
 async def test_error_diagnostic_and_edits_drop_results(lsp: LanguageClient, tmp_path: Path):

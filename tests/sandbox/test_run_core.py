@@ -137,3 +137,25 @@ async def test_snippets_use_the_chosen_environment_read_only(tmp_path: Path):
         assert (site / "fakepandas.py").read_text() == "VERSION = '9.9'\n"
     finally:
         manager.shutdown()
+
+
+async def test_allow_network_setting_opens_tcp(tmp_path: Path):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    manager = SandboxManager(RunSettings(allow_network=True, timeout_s=10))
+    try:
+        result = await run(
+            manager,
+            "import socket\n"
+            f"socket.create_connection(('127.0.0.1', {port}), timeout=5).close()\n'ok'",
+            tmp_path,
+        )
+        assert result.ok and result.lines[-1].text == "→ 'ok'", result
+        assert any("network access is allowed" in u for u in result.unrestricted)
+    finally:
+        listener.close()
+        manager.shutdown()
