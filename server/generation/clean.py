@@ -8,13 +8,16 @@ document (indentation, import hoisting) as often as the document changes.
 from __future__ import annotations
 
 import ast
+import builtins
+import importlib.util
 import re
+import sys
 import textwrap
 from dataclasses import dataclass, field
 
 _THINK = re.compile(r"<think>.*?(</think>|\Z)", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[ \t]*$", re.MULTILINE)
-_NL_LINE = re.compile(r"^[ \t]*#[ \t]*nl:", re.IGNORECASE)
+_NL_LINE = re.compile(r"^[ \t]*#[ \t]*(nl:|<-)", re.IGNORECASE)
 
 
 class CleanError(Exception):
@@ -112,13 +115,63 @@ def _unwrap_function(code: str, name: str) -> str:
 
 
 def _drop_echo(lines: list[str], echo: list[str]) -> list[str]:
-    """Remove leading lines that repeat the code just above the insertion point."""
-    context = [line.strip() for line in echo if line.strip()]
+    """Remove leading lines that repeat the code just above the insertion point.
+
+    Small models often start by copying the context they were shown; simple statements
+    copied verbatim from the last lines above the request are dropped (a repeated ``def``
+    or ``class`` is left alone: dropping its first line would break it).
+    """
+    context = {line.strip() for line in echo[-16:] if line.strip()}
     out = list(lines)
-    while out and context and out[0].strip() and out[0].strip() in context[-8:]:
-        if out[0].strip().startswith(("def ", "class ", "async def ", "@")):
+    while out and context and (not out[0].strip() or out[0].strip() in context):
+        if out[0].strip().startswith(("def ", "class ", "async def ", "@")) or out[0].endswith(
+            (":", "(", "[", "{", ",", "\\")
+        ):
             break
         out.pop(0)
+    return out
+
+
+#: Conventional aliases a model uses without importing them.
+_ALIASES = {
+    "np": "import numpy as np",
+    "pd": "import pandas as pd",
+    "plt": "import matplotlib.pyplot as plt",
+}
+
+
+def missing_imports(code: str, known: set[str]) -> list[str]:
+    """Imports for standard modules (and np/pd/plt) the code uses but nothing defines.
+
+    The 0.5B model regularly writes ``json.dumps(...)`` and forgets ``import json``.
+    ``known`` holds every name the surrounding file binds.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    bound = set(known) | set(dir(builtins))
+    used: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                used.append(node.id)
+            else:
+                bound.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+    out: list[str] = []
+    for name in dict.fromkeys(used):
+        if name in bound:
+            continue
+        if name in _ALIASES and importlib.util.find_spec(_ALIASES[name].split()[1].split(".")[0]):
+            out.append(_ALIASES[name])
+        elif name in sys.stdlib_module_names and not name.startswith("_"):
+            out.append(f"import {name}")
     return out
 
 
@@ -143,7 +196,12 @@ def split_imports(code: str) -> tuple[str, list[str]]:
     return "\n".join(rest), imports
 
 
-def clean_reply(reply: str, function: str | None = None, echo: list[str] | None = None) -> Draft:
+def clean_reply(
+    reply: str,
+    function: str | None = None,
+    echo: list[str] | None = None,
+    echo_after: list[str] | None = None,
+) -> Draft:
     """The ``Draft`` in a model reply; raises ``CleanError`` when there is no code."""
     code = extract_code(reply)
     code = "\n".join(line.rstrip() for line in code.splitlines())
@@ -151,9 +209,12 @@ def clean_reply(reply: str, function: str | None = None, echo: list[str] | None 
     if function:
         code = _unwrap_function(code, function)
     lines = [line for line in code.splitlines() if not _NL_LINE.match(line)]
-    lines = _drop_echo(lines, echo or [])
+    code, imports = split_imports("\n".join(lines).strip("\n"))
+    after = echo_after or []
+    lines = _drop_echo(code.splitlines(), [*(echo or []), *after])
+    # A copy of the code below the request, at the end of the answer, goes too.
+    lines = _drop_echo(lines[::-1], after[::-1])[::-1]
     code = "\n".join(lines).strip("\n")
-    code, imports = split_imports(code)
     if not code.strip() and not imports:
         raise CleanError("the model wrote no code")
     if not code.strip():

@@ -163,6 +163,10 @@ def gather(
         ctx.imports = _imports_by_scan(lines)
     # The placeholder ``pass`` sits on line end_line + 2 (1-based): complete right there.
     ctx.names = names_in_scope(source, request.end_line + 2, len(request.indent), path, names)
+    if not ctx.names and tree is not None and (ctx.imports or ctx.scopes or len(tree.body) > 1):
+        # jedi's first completion in a process now and then comes back without the file's
+        # names; a second call (fast, its caches are warm) gives the full answer.
+        ctx.names = names_in_scope(source, request.end_line + 2, len(request.indent), path, names)
     top = max(0, request.start_line - window)
     ctx.before = [
         line

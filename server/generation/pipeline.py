@@ -21,7 +21,7 @@ from server.config import GenerateSettings
 from server.generation.clean import CleanError, Draft, clean_reply
 from server.generation.context import FileContext, gather
 from server.generation.place import Placement, place
-from server.generation.prompt import Prompt, build_prompt, repair_messages
+from server.generation.prompt import AFTER_LINES, Prompt, build_prompt, repair_messages
 from server.generation.requests import NlRequest, request_at
 from server.models.base import (
     CancelToken,
@@ -219,7 +219,12 @@ class Generator:
         """Clean ``reply`` and check it fits the job's text; (draft, None) or (None, error)."""
         function = job.context.function
         try:
-            draft = clean_reply(reply, function.name if function else None, job.context.before)
+            draft = clean_reply(
+                reply,
+                function.name if function else None,
+                [*job.context.before, *job.request.comment_lines],
+                job.context.after[:AFTER_LINES],
+            )
         except CleanError as exc:
             return None, str(exc)
         placement = self.place(job, draft, job.text, job.request)

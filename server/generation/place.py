@@ -8,10 +8,11 @@ Edits use 0-based lines and characters of the text they were computed against.
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from dataclasses import dataclass, field
 
-from server.generation.clean import Draft, indent
+from server.generation.clean import Draft, indent, missing_imports
 from server.generation.requests import NlRequest
 
 
@@ -89,6 +90,23 @@ def _import_line(tree: ast.Module | None, lines: list[str]) -> int:
     return after
 
 
+def _bound_names(tree: ast.Module | None, text: str) -> set[str]:
+    """Every name the file binds anywhere (an over-approximation is harmless here)."""
+    if tree is None:
+        return set(re.findall(r"[A-Za-z_]\w*", text))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+    return names
+
+
 def _apply(text: str, edits: list[Edit]) -> str:
     """Apply non-overlapping edits (positions in ``text``) and return the new text."""
     lines = text.splitlines(keepends=True)
@@ -144,7 +162,12 @@ def place(
 
     have = _existing_imports(tree, lines)
     added: list[str] = []
-    for statement in draft.imports:
+    known = _bound_names(tree, text) | {
+        (a.asname or a.name).split(".")[0]
+        for statement in draft.imports
+        for a in ast.parse(statement).body[0].names  # type: ignore[attr-defined]
+    }
+    for statement in [*draft.imports, *missing_imports(draft.code, known)]:
         node = ast.parse(statement).body[0]
         assert isinstance(node, ast.Import | ast.ImportFrom)
         keys = _import_keys(node)

@@ -36,6 +36,12 @@ REPAIR = (
 )
 
 
+#: Lines of code below the request shown to the model. 0: with them, the 0.5B model
+#: answered "print the squares of 1 to 5" by copying the code above and below and writing
+#: nothing new; without them it wrote the loop (measured, greedy).
+AFTER_LINES = 0
+
+
 def estimate_tokens(text: str) -> int:
     """A cheap upper-bound guess: ~3.5 ASCII characters per token, one per other character."""
     ascii_chars = sum(1 for c in text if c < "\x80")
@@ -86,23 +92,21 @@ def build_prompt(request: NlRequest, ctx: FileContext, budget: int) -> Prompt:
         add(_block("The file already imports:", "\n".join(ctx.imports)))
     if ctx.names:
         add("Names already defined here: " + ", ".join(n.split(":")[0] for n in ctx.names))
+    # Nearby code: the lines above the request (trimmed from the top to fit), then a few
+    # lines below it. No "insert here" marker: small models copy markers into their answer.
     before = list(ctx.before)
-    after = list(ctx.after)
-    while before or after:
-        marker = request.indent + "# <- your code goes here"
-        text = _block(
-            "Code around the insertion point:",
-            "\n".join([*before, *request.comment_lines, marker, *after]).strip("\n"),
-        )
-        if add(text):
+    while before:
+        shown = "\n".join([*before, *request.comment_lines]).strip("\n")
+        if add(_block("The code just above, ending with the request:", shown)):
             break
-        # Too long: drop the farthest lines first, keeping more of what comes before.
-        if len(before) > len(after) * 2 and before:
-            before.pop(0)
-        elif after:
-            after.pop()
-        else:
-            before.pop(0)
+        before.pop(0)
+    after = [line for line in ctx.after[:AFTER_LINES]]
+    while after and not after[-1].strip():
+        after.pop()
+    while after and any(line.strip() for line in after):
+        if add(_block("The code below it (already there: do not repeat it):", "\n".join(after))):
+            break
+        after.pop()
     context_text = "\n\n".join(parts)
     user = (context_text + "\n\n" + ask) if context_text else ask
     messages = [ChatMessage("system", SYSTEM), ChatMessage("user", user)]

@@ -49,3 +49,22 @@ def test_echoed_request_and_context_are_dropped() -> None:
 
 def test_indent_keeps_blank_lines_blank() -> None:
     assert indent("a = 1\n\nif a:\n    b = 2", "    ") == "    a = 1\n\n    if a:\n        b = 2"
+
+
+def test_echoed_context_after_its_imports_is_dropped() -> None:
+    reply = (
+        '```python\nimport os\n\nconfig = {"port": 1}\n\n# nl: dump config\n'
+        "text = json.dumps(config)\nprint(text)\n```"
+    )
+    draft = clean_reply(reply, echo=["", 'config = {"port": 1}'])
+    assert draft.imports == ["import os"]
+    assert draft.code == "text = json.dumps(config)\nprint(text)"
+
+
+def test_missing_standard_imports_are_found() -> None:
+    from server.generation.clean import missing_imports
+
+    code = "data = json.loads(s)\nfor p in os.listdir(root):\n    print(math.sqrt(len(p)))"
+    assert missing_imports(code, {"s", "root", "os"}) == ["import json", "import math"]
+    assert missing_imports("def f(json):\n    return json.x", set()) == []
+    assert missing_imports("print(sum(range(3)))", set()) == []

@@ -79,3 +79,12 @@ def test_reanchored_after_concurrent_edit() -> None:
     assert moved is not None
     p = place(edited, moved, Draft("print(a + b)"), True)
     assert p.new_text == "a = 1\nb = 2\n# nl: one\nprint(a + b)\n"
+
+
+def test_forgotten_standard_import_is_added_at_the_top() -> None:
+    text = 'import os\n\nconfig = {"a": 1}\n# nl: print config as json\n'
+    p = _place(text, 3, Draft("print(json.dumps(config))"))
+    assert p.imports_added == ["import json"]
+    assert p.new_text.splitlines()[:2] == ["import os", "import json"]
+    user_json = _place("json = 1\n# nl: x\n", 1, Draft("print(json)"))
+    assert user_json.imports_added == []

@@ -1,0 +1,97 @@
+"""``prosepy generate "TEXT" [--file F --line N]``: the editor's pipeline in a terminal.
+
+Without ``--file`` the request is placed in an empty module. With ``--file``, the request
+comment is inserted as line N (1-based; default: the end of the file) unless that line
+already holds it, so the code is fitted to that file exactly as in the editor. The
+inserted code (with any imports it hoists) goes to stdout; review findings and timings go
+to stderr. The file itself is never modified.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from server.config import Settings, parse_settings
+from server.generation.pipeline import Generator
+from server.generation.requests import request_at
+from server.generation.review import review
+
+
+def _settings(raw: str | None) -> Settings:
+    if not raw:
+        return Settings()
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise SystemExit(f"prosepy generate: --settings is not JSON: {exc}") from exc
+    settings, errors = parse_settings(data)
+    for error in errors:
+        print(f"prosepy generate: settings: {error}", file=sys.stderr)
+    return settings
+
+
+def _with_request(text: str, request: str, line: int | None) -> tuple[str, int]:
+    """The file text with ``# nl: request`` at 0-based ``line`` (indented like its neighbour)."""
+    lines = text.splitlines()
+    at = len(lines) if line is None else max(0, min(line, len(lines)))
+    existing = request_at(lines, at) if at < len(lines) else None
+    if existing is not None and existing.text.replace("\n", " ") == " ".join(request.split()):
+        return text, at
+    neighbour = next((lines[i] for i in range(at - 1, -1, -1) if lines[i].strip()), "")
+    indent = neighbour[: len(neighbour) - len(neighbour.lstrip())]
+    if neighbour.rstrip().endswith(":"):
+        indent += "    "
+    comment = [indent + "# nl: " + part for part in request.splitlines() or [""]]
+    lines[at:at] = comment
+    return "\n".join(lines) + "\n", at
+
+
+def generate_command(args: argparse.Namespace) -> int:
+    settings = _settings(getattr(args, "settings", None))
+    text, path = "", None
+    if args.file:
+        file = Path(args.file)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"prosepy generate: cannot read {file}: {exc}", file=sys.stderr)
+            return 2
+        path = str(file.resolve())
+    line = args.line - 1 if getattr(args, "line", None) else None
+    text, at = _with_request(text, args.text, line)
+
+    from server.models.manager import ModelManager
+
+    manager = ModelManager(settings.model)
+    generator = Generator(manager.generate, settings.generate, lambda: manager.status.model)
+    print(f"prosepy generate: {manager.status.model}", file=sys.stderr)
+    try:
+        job = generator.prepare(text, at, path)
+        if job is None:
+            print(f"prosepy generate: no request on line {at + 1}", file=sys.stderr)
+            return 2
+        outcome = generator.generate(job)
+    finally:
+        manager.close()
+    if outcome.draft is None:
+        print(f"prosepy generate: {outcome.message}", file=sys.stderr)
+        return 1
+    placement = generator.place(job, outcome.draft, text, job.request)
+    for statement in placement.imports_added:
+        print(statement)
+    if placement.imports_added:
+        print()
+    print("\n".join(placement.code_lines), flush=True)
+    print(
+        f"prosepy generate: {outcome.tokens} tokens in {outcome.seconds:.1f} s"
+        + (" (after one repair)" if outcome.repaired else ""),
+        file=sys.stderr,
+    )
+    if settings.generate.review:
+        in_function = job.context.function is not None
+        for f in review(outcome.draft.code, placement.imports_added, in_function):
+            print(f"  review: line {f.line + 1}: {f.code} {f.message}", file=sys.stderr)
+    return 0
