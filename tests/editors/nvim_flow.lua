@@ -146,7 +146,7 @@ step("generate", function()
   elseif resolved.command then
     client.request_sync("workspace/executeCommand", resolved.command, timeout, bufnr)
   else
-    error("the action has neither an edit nor a command: " .. vim.inspect(resolved))
+    error("no edit came back (server said: " .. table.concat(seen.messages, " | ") .. ")")
   end
   local via = resolved.edit and (action.edit and "edit" or "resolve") or "command"
   return { titles = titles, via = via, text = wait_for_text_change(before) }

@@ -48,6 +48,8 @@ def nvim_flow(tmp: Path, steps: list[str], env: dict[str, str], timeout_s: float
         XDG_STATE_HOME=str(home / ".local/state"),
         XDG_CACHE_HOME=str(home / ".cache"),
         PROSEPY_PYTHON=sys.executable,
+        # the bundled model and other caches stay where setup put them
+        PROSEPY_CACHE=os.environ.get("PROSEPY_CACHE", str(Path.home() / ".cache" / "prosepy")),
         FLOW_FILE=str(source),
         FLOW_RESULT=str(result),
         FLOW_STEPS=",".join(steps),

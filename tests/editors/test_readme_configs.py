@@ -47,7 +47,7 @@ def _scripted_env(tmp_path: Path) -> dict[str, str]:
         XDG_DATA_HOME=str(home / "data"),
         XDG_STATE_HOME=str(home / "state"),
         XDG_CACHE_HOME=str(home / "cache"),
-        PROSEPY_SCRIPTED_MODEL=str(script),
+        PROSEPY_SCRIPTED_MODEL=str(script), PROSEPY_CACHE=str(CACHE),
     )
     return env
 
@@ -58,24 +58,11 @@ def test_readme_neovim_config(tmp_path: Path) -> None:
     assert '"/path/to/prosepy/.venv/bin/python"' in lua
     config = tmp_path / "init.lua"
     config.write_text(lua.replace("/path/to/prosepy/.venv/bin/python", sys.executable))
-    script = tmp_path / "model.json"
-    script.write_text(json.dumps({"replies": [f"```python\n{SCRIPTED_CODE}\n```"]}))
     source = tmp_path / "headline.py"
     source.write_text(HEADLINE, encoding="utf-8")
-    home = tmp_path / "home"
     result = tmp_path / "seen.json"
-    env = dict(os.environ)
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_STATE_HOME=str(home / "state"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        PROSEPY_SCRIPTED_MODEL=str(script),
-        README_LUA=str(config),
-        FLOW_FILE=str(source),
-        FLOW_RESULT=str(result),
-    )
+    env = _scripted_env(tmp_path)
+    env.update(README_LUA=str(config), FLOW_FILE=str(source), FLOW_RESULT=str(result))
     driver = Path(__file__).with_name("readme_nvim_driver.lua")
     proc = subprocess.run(
         [str(NVIM), "--headless", "--clean", "-i", "NONE", "-c", f"luafile {driver}"],

@@ -10,6 +10,7 @@ one uses the real bundled model.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -34,7 +35,9 @@ def _hover_available() -> bool:
 
 def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     script = tmp_path / "model.json"
-    script.write_text(json.dumps({"replies": [f"```python\n{SCRIPTED_CODE}\n```"]}))
+    # slow enough (~2 s) for the status bar to show the generation in progress
+    reply = f"```python\n{SCRIPTED_CODE}\n```"
+    script.write_text(json.dumps({"replies": [reply], "token_delay_s": 0.1}))
     steps = ["open", "status", "generate", "run"]
     steps += ["hover"] if _hover_available() else []
     steps += ["error", "doctor"]
@@ -52,6 +55,10 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     lines = seen["generate"]["text"].splitlines()
     assert lines[0] == "# nl: 计算 1 到 100 的和"
     assert lines[1:3] == SCRIPTED_CODE.splitlines()
+    # the status bar followed the model: generating with a token count, then ready
+    statuses = seen["generate"]["statuses"]
+    assert any(re.fullmatch(r"prosepy: generating · \d+ tok", s) for s in statuses), statuses
+    assert statuses[-1] == "prosepy: model ready", statuses
 
     # the run's value is drawn once, as a decoration, at the end of `total = ...`
     inline = seen["run"]["inline"]

@@ -9,7 +9,7 @@
 // PROFILE_DIR (browser profile), EXPECT_INLINE (text the run must show inline, e.g. 5050).
 // Prints one JSON object on the last line of stdout: what each step saw.
 import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const require = createRequire(join(process.env.PLAYWRIGHT_DIR, "x.js"));
@@ -23,6 +23,10 @@ const expectInline = process.env.EXPECT_INLINE ?? "5050";
 const timeout = Number(process.env.STEP_TIMEOUT_MS ?? 120000);
 const prefix = process.env.SHOT_PREFIX ?? "vscode";
 mkdirSync(shots, { recursive: true });
+// this flow's screenshots from an earlier run would mix with the new ones
+for (const name of readdirSync(shots)) {
+  if (name.startsWith(`${prefix}-`) && name.endsWith(".png")) rmSync(join(shots, name));
+}
 
 const seen = { steps: [], errors: [] };
 const log = (...args) => console.error(`[flow ${new Date().toISOString().slice(11, 19)}]`, ...args);
@@ -175,6 +179,21 @@ try {
       await shot("quick-fix");
       const index = titles.findIndex((t) => /Generate code/.test(t));
       for (let i = 0; i < index; i += 1) await page.keyboard.press("ArrowDown");
+      // sample the status bar while the model writes: it should say "generating · N tok"
+      const statuses = [];
+      let sampling = true;
+      const item = page.locator(".statusbar-item", { hasText: "prosepy:" }).first();
+      const sampler = (async () => {
+        while (sampling) {
+          const t = ((await item.textContent().catch(() => "")) ?? "").trim();
+          if (t && statuses[statuses.length - 1] !== t) statuses.push(t);
+          if (/generating/.test(t) && !statuses.some((x) => x.startsWith("[shot]"))) {
+            statuses.push("[shot]");
+            await shot("generating");
+          }
+          await page.waitForTimeout(100);
+        }
+      })();
       await page.keyboard.press("Enter");
       const after = await poll("generated code in the editor", async () => {
         const text = await editorText();
@@ -183,8 +202,10 @@ try {
           : "";
       });
       await page.waitForTimeout(1000);
+      sampling = false;
+      await sampler;
       await shot("generated");
-      return { titles, text: await editorText(), firstSeen: after };
+      return { titles, text: await editorText(), firstSeen: after, statuses: statuses.filter((x) => x !== "[shot]") };
     });
   }
 
