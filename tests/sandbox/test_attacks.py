@@ -292,10 +292,14 @@ async def test_fake_result_markers_on_stdout_do_not_fool_the_supervisor(env: Env
 
 # -- files ----------------------------------------------------------------------------------
 async def test_reading_secrets_is_refused(env: Env):
+    other_user = env.secret.parent / "other_users_notes.txt"
+    other_user.write_text("not for snippets either")
+    os.chown(other_user, 12345, 12345) if os.geteuid() == 0 else None
+    other_user.chmod(0o600)
     result = await env.run(
         f"""
         import os
-        for path in ("/etc/shadow", {str(env.secret)!r}, "/root/.bash_history",
+        for path in ("/etc/shadow", {str(env.secret)!r}, {str(other_user)!r}, "/root/.bash_history",
                      os.path.expanduser("~root") + "/.ssh/id_rsa", "/proc/1/environ"):
             try:
                 open(path).read(1)

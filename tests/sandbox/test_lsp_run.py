@@ -176,8 +176,14 @@ async def test_server_answers_other_requests_during_a_run(lsp: LanguageClient, t
     lenses = await lsp.text_document_code_lens_async(
         types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
+    hover = await lsp.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(3, 1)
+        )
+    )
     doctor = await command(lsp, "prosepy.doctor")
     assert not run.done(), "the run must still be going while the other requests are answered"
+    assert hover is not None and "print" in hover.contents.value.lower()
     assert [lens.range.start.line for lens in lenses if lens.command.title == "▶ Run cell"] == [
         0,
         2,
@@ -280,3 +286,24 @@ async def test_unsaved_document_runs_without_a_folder(lsp: LanguageClient):
     result = await command(lsp, "prosepy.runFile", {"uri": uri})
     assert result["ok"] and result["lines"][0]["text"] == "→ []"  # an empty private workdir
     assert any("no folder" in n for n in result["notes"])
+
+
+ATTACKS = {
+    "crash": "import ctypes\nctypes.string_at(0)\n",
+    "memory": "hog = []\nwhile True: hog.append(b' ' * 10**7)\n",
+    "fds": "fds = [open('/dev/null') for _ in range(10**5)]\n",
+    "output": "while True: print('x' * 10**5)\n",
+    "exit": "import os\nos._exit(0)\n",
+}
+
+
+async def test_the_server_survives_attacks_run_through_it(lsp: LanguageClient, tmp_path: Path):
+    for name, code in ATTACKS.items():
+        uri = open_doc(lsp, tmp_path / f"attack_{name}.py", code)
+        result = await command(lsp, "prosepy.runFile", {"uri": uri})
+        assert result["ok"] is False and result["error"]["type"], (name, result)
+        assert len(result["stdout"]) <= 1024 * 1024
+    doctor = await command(lsp, "prosepy.doctor")
+    assert "strong" in doctor["text"]
+    uri = open_doc(lsp, tmp_path / "after.py", "6 * 7\n")
+    assert (await command(lsp, "prosepy.runFile", {"uri": uri}))["lines"][0]["text"] == "→ 42"
