@@ -12,6 +12,9 @@ import textwrap
 from dataclasses import dataclass
 
 CELL = re.compile(r"^\s*#\s*%%")
+#: Lines end at \r\n, \r or \n only, as for editors and Python's tokenizer (str.splitlines
+#: also breaks at form feeds, \x85 and \u2028, which would shift every later line).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 class NothingToRun(ValueError):
@@ -38,7 +41,7 @@ def _slice(lines: list[str], first: int, last: int) -> Snippet:
 
 
 def _lines(text: str) -> list[str]:
-    lines = text.splitlines(keepends=True)
+    lines: list[str] = _LINE.findall(text)
     return lines or [""]
 
 

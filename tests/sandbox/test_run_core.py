@@ -159,3 +159,16 @@ async def test_allow_network_setting_opens_tcp(tmp_path: Path):
     finally:
         listener.close()
         manager.shutdown()
+
+
+async def test_top_level_await_works_like_in_jupyter(tmp_path: Path):
+    manager = SandboxManager(RunSettings(timeout_s=10))
+    try:
+        result = await run(
+            manager,
+            "import asyncio\nawait asyncio.sleep(0)\nn = await asyncio.sleep(0, 5)\n",
+            tmp_path,
+        )
+        assert result.ok and [v.text for v in result.lines] == ["→ 5"], result
+    finally:
+        manager.shutdown()

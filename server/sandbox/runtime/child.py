@@ -12,8 +12,10 @@ Standard library only, no ``server`` imports: this file runs in the user's envir
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import importlib.util
+import inspect
 import json
 import os
 import queue
@@ -211,7 +213,9 @@ class Session:
         try:
             instrument.register_source(filename, code, first_line)
             compiled = instrument.instrument(code, filename, first_line)
-            exec(compiled, self.namespace)
+            outcome = eval(compiled, self.namespace)
+            if compiled.co_flags & inspect.CO_COROUTINE:
+                asyncio.run(outcome)
         except SystemExit as exc:
             if exc.code not in (None, 0):
                 ok, error = False, instrument.describe_error(exc, filename, RUNTIME_FILES)

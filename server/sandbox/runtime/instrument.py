@@ -108,7 +108,8 @@ def instrument(source: str, filename: str, first_line: int) -> Any:
             body.append(ast.copy_location(_show_call(line, load, names), stmt))
     tree.body = body
     ast.fix_missing_locations(tree)
-    return compile(tree, filename, "exec", dont_inherit=True)
+    # Top-level ``await`` works as in Jupyter: the code object is then a coroutine to drive.
+    return compile(tree, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
 
 
 def register_source(filename: str, source: str, first_line: int) -> None:
