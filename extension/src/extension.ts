@@ -122,7 +122,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
       if (e.affectsConfiguration("prosepy.inline.decorations")) results.clear();
     }),
-    { dispose: () => void client?.stop() },
   );
 
   await start();

@@ -1,6 +1,9 @@
 /**
  * Run results from `prosepy/runResult`: values and exceptions drawn at the end of their lines
  * in theme colours, and the full output (stdout, stderr, traceback) in an output channel.
+ *
+ * Results belong to lines, as on the server: a new run replaces the results on the lines it
+ * covered, an edit that touches a result's line drops it, and edits above move it.
  */
 import * as vscode from "vscode";
 import { RunResult } from "./protocol";
@@ -12,101 +15,141 @@ function clip(text: string): string {
   return one.length > MAX_INLINE ? `${one.slice(0, MAX_INLINE - 1)}…` : one;
 }
 
+interface Entry {
+  line: number;
+  kind: "value" | "printed" | "error";
+  /** What is drawn after the line. */
+  label: string;
+  /** The server's own text for the line (what its inlay hint would show). */
+  serverText?: string;
+  hover?: vscode.MarkdownString;
+}
+
 export class RunResults implements vscode.Disposable {
   readonly output: vscode.OutputChannel;
   private readonly valueType: vscode.TextEditorDecorationType;
   private readonly errorType: vscode.TextEditorDecorationType;
-  private readonly byUri = new Map<string, { values: vscode.DecorationOptions[]; errors: vscode.DecorationOptions[] }>();
+  private readonly entries = new Map<string, Entry[]>();
   private readonly disposables: vscode.Disposable[] = [];
-  /** uri -> line -> the value text the server sent (what its inlay hint shows). */
-  private readonly texts = new Map<string, Map<number, string>>();
+  private drawInline = true;
 
   constructor() {
     this.output = vscode.window.createOutputChannel("prosepy: Run Output");
     const after = { margin: "0 0 0 1.5em", fontStyle: "italic" };
     this.valueType = vscode.window.createTextEditorDecorationType({
       after: { ...after, color: new vscode.ThemeColor("prosepy.inlineValueForeground") },
-      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     });
     this.errorType = vscode.window.createTextEditorDecorationType({
       after: { ...after, color: new vscode.ThemeColor("prosepy.inlineErrorForeground") },
-      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     });
     this.disposables.push(
       vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.paint(e))),
       vscode.workspace.onDidCloseTextDocument((doc) => this.clear(doc.uri)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.edited(e)),
     );
   }
 
   /** Show one run's result; returns true when the output channel should be revealed. */
   show(result: RunResult, drawInline: boolean): boolean {
+    this.drawInline = drawInline;
     this.writeOutput(result);
     const uri = vscode.Uri.parse(result.uri).toString();
-    const values: vscode.DecorationOptions[] = [];
-    const errors: vscode.DecorationOptions[] = [];
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
-    const lineEnd = (line: number): vscode.Range | undefined => {
-      if (!doc || line < 0 || line >= doc.lineCount) {
-        return undefined;
-      }
-      const end = doc.lineAt(line).range.end;
-      return new vscode.Range(end, end);
-    };
+    const first = result.range?.firstLine ?? 0;
+    const last = result.range?.lastLine ?? Number.MAX_SAFE_INTEGER;
+    const kept = (this.entries.get(uri) ?? []).filter((e) => e.line < first || e.line > last);
+    const fresh: Entry[] = [];
     const errorLine = result.error?.line ?? undefined;
     for (const item of result.lines ?? []) {
-      const range = lineEnd(item.line);
-      if (!range || item.line === errorLine) {
+      if (item.line === errorLine) {
         continue;
       }
       const text = clip(item.text);
-      values.push({ range, renderOptions: { after: { contentText: text.startsWith("→") ? text : `→ ${text}` } } });
+      fresh.push({
+        line: item.line,
+        kind: "value",
+        label: text.startsWith("→") ? text : `→ ${text}`,
+        serverText: item.text.trim(),
+      });
     }
     const printed = (result.stdout ?? "").trimEnd().split("\n").pop() ?? "";
-    const last = result.range?.lastLine;
-    if (!values.length && !result.error && printed && last !== undefined) {
-      // output but no value: show what it printed last at the end of the run, as a terminal would
-      const range = lineEnd(last);
-      if (range) {
-        values.push({ range, renderOptions: { after: { contentText: `⤷ ${clip(printed)}` } } });
-      }
+    if (!fresh.length && !result.error && printed && result.range) {
+      // output but no value: show the last printed line at the end of the run, as a terminal would
+      fresh.push({ line: result.range.lastLine, kind: "printed", label: `⤷ ${clip(printed)}` });
     }
-    if (result.error) {
-      const range = lineEnd(errorLine ?? -1);
+    if (result.error && errorLine != null) {
       const text = `✗ ${result.error.type}: ${result.error.message}`;
-      if (range) {
-        const hover = new vscode.MarkdownString();
-        hover.appendCodeblock(result.error.traceback || text, "text");
-        errors.push({ range, hoverMessage: hover, renderOptions: { after: { contentText: clip(text) } } });
-      }
+      const hover = new vscode.MarkdownString();
+      hover.appendCodeblock(result.error.traceback || text, "text");
+      fresh.push({ line: errorLine, kind: "error", label: clip(text), hover });
     }
-    this.byUri.set(uri, drawInline ? { values, errors } : { values: [], errors: [] });
-    this.texts.set(uri, new Map((result.lines ?? []).map((item) => [item.line, item.text.trim()])));
-    vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === uri).forEach((e) => this.paint(e));
+    this.entries.set(uri, [...kept, ...fresh]);
+    this.repaint(uri);
     return !result.ok || Boolean(result.stderr);
   }
 
-  /** True when a decoration already shows ``label`` at the end of ``line`` (so an inlay hint would repeat it). */
+  /** True when a decoration already shows ``label`` at the end of ``line`` (an inlay hint would repeat it). */
   drawn(uri: vscode.Uri, line: number, label: string): boolean {
-    const entry = this.byUri.get(uri.toString());
-    const text = this.texts.get(uri.toString())?.get(line);
-    return Boolean(entry && entry.values.length && text !== undefined && text === label.trim());
+    if (!this.drawInline) {
+      return false;
+    }
+    const entries = this.entries.get(uri.toString()) ?? [];
+    return entries.some((e) => e.line === line && e.serverText !== undefined && e.serverText === label.trim());
   }
 
   clear(uri?: vscode.Uri): void {
     if (uri) {
-      this.byUri.delete(uri.toString());
-      this.texts.delete(uri.toString());
+      this.entries.delete(uri.toString());
     } else {
-      this.byUri.clear();
-      this.texts.clear();
+      this.entries.clear();
     }
     vscode.window.visibleTextEditors.forEach((e) => this.paint(e));
   }
 
+  /** Drop results on edited lines and move the ones below by the lines added or removed. */
+  private edited(event: vscode.TextDocumentChangeEvent): void {
+    const uri = event.document.uri.toString();
+    let entries = this.entries.get(uri);
+    if (!entries?.length || !event.contentChanges.length) {
+      return;
+    }
+    for (const change of event.contentChanges) {
+      const start = change.range.start.line;
+      const end = change.range.end.line;
+      const delta = (change.text.match(/\n/g)?.length ?? 0) - (end - start);
+      // Enter at the end of a line leaves that line as it was
+      const keepsStart =
+        change.range.isEmpty &&
+        change.text.startsWith("\n") &&
+        start < event.document.lineCount &&
+        change.range.start.character === event.document.lineAt(start).text.length;
+      entries = entries
+        .filter((e) => e.line < start || e.line > end || (keepsStart && e.line === start))
+        .map((e) => (e.line > end ? { ...e, line: e.line + delta } : e));
+    }
+    this.entries.set(uri, entries);
+    this.repaint(uri);
+  }
+
+  private repaint(uri: string): void {
+    vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === uri).forEach((e) => this.paint(e));
+  }
+
   private paint(editor: vscode.TextEditor): void {
-    const entry = this.byUri.get(editor.document.uri.toString());
-    editor.setDecorations(this.valueType, entry?.values ?? []);
-    editor.setDecorations(this.errorType, entry?.errors ?? []);
+    const doc = editor.document;
+    const entries = this.drawInline ? (this.entries.get(doc.uri.toString()) ?? []) : [];
+    const options = (kinds: Entry["kind"][]): vscode.DecorationOptions[] =>
+      entries
+        .filter((e) => kinds.includes(e.kind) && e.line < doc.lineCount)
+        .map((e) => {
+          const end = doc.lineAt(e.line).range.end;
+          return {
+            range: new vscode.Range(end, end),
+            hoverMessage: e.hover,
+            renderOptions: { after: { contentText: e.label } },
+          };
+        });
+    editor.setDecorations(this.valueType, options(["value", "printed"]));
+    editor.setDecorations(this.errorType, options(["error"]));
   }
 
   private writeOutput(result: RunResult): void {

@@ -40,7 +40,7 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     script.write_text(json.dumps({"replies": [reply], "token_delay_s": 0.1}))
     steps = ["open", "status", "generate", "run"]
     steps += ["hover"] if _hover_available() else []
-    steps += ["error", "doctor"]
+    steps += ["edit", "error", "doctor"]
     with codeserver.code_server(
         tmp_path, {"headline.py": HEADLINE}, {}, {"PROSEPY_SCRIPTED_MODEL": str(script)}
     ) as cs:
@@ -69,6 +69,9 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
         # hovering `total` on the generated line explains it
         assert seen["hover"]["token"] == "total"
         assert "total" in seen["hover"]["text"], seen["hover"]
+
+    # typing on `total = ...` dropped its stale value (decoration and inlay hint alike)
+    assert not any("5050" in x["text"] for x in seen["edit"]["all"]), seen["edit"]
 
     # a raising line typed below, run with the Alt+P F chord: the exception at its line
     errors = [x["text"] for x in seen["error"]["inline"] if "ZeroDivisionError" in x["text"]]

@@ -3,8 +3,8 @@
 // result, hover a line, and open the setup report. Screenshots go to $SCREENSHOTS.
 //
 // Environment: URL (code-server, e.g. http://127.0.0.1:8080/?folder=/tmp/ws), FILE (name in
-// the explorer), STEPS (comma-separated subset of: open,status,generate,run,hover,error,doctor,
-// crash),
+// the explorer), STEPS (comma-separated subset of: open,status,generate,run,hover,edit,error,
+// doctor,crash),
 // SCREENSHOTS (directory), SHOT_PREFIX (file name prefix), PLAYWRIGHT_DIR (the node_modules holding playwright-core),
 // PROFILE_DIR (browser profile), EXPECT_INLINE (text the run must show inline, e.g. 5050).
 // Prints one JSON object on the last line of stdout: what each step saw.
@@ -248,6 +248,22 @@ try {
       await page.waitForTimeout(500);
       await shot("hover");
       return { token, line: codeLine, text: content };
+    });
+  }
+
+  if (steps.includes("edit")) {
+    await run("edit", async () => {
+      await page.mouse.move(5, 5);
+      await page.keyboard.press("Escape");
+      // typing on a line with a result makes the result stale: it goes away
+      await clickLine("total = sum");
+      await page.keyboard.type(" + 0");
+      const inline = await poll("the stale value to go", async () => {
+        const all = await inlineTexts();
+        return all.some((x) => x.text.includes(expectInline)) ? "" : { all };
+      });
+      await shot("edited");
+      return inline;
     });
   }
 
