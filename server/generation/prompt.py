@@ -24,8 +24,8 @@ SYSTEM = (
     "redefine them and do not repeat the surrounding code.\n"
     "- Put any import you need at the top of your block.\n"
     "- At module level, print the result so it can be seen when run.\n"
-    "- Inside a function, write the body statements of that function using its parameters, "
-    "and return the result.\n"
+    "- Inside a function, write the complete function (same name and signature) with the "
+    "request implemented, using its parameters and returning the result.\n"
     "- Keep it short, safe and efficient: prefer builtins and the standard library, avoid "
     "shadowing builtins such as sum, list or max."
 )
@@ -64,10 +64,13 @@ def build_prompt(request: NlRequest, ctx: FileContext, budget: int) -> Prompt:
     """The messages for ``request``; context parts that do not fit ``budget`` are left out."""
     function = ctx.function
     if function is not None:
+        # Small models write whole functions far better than bare bodies (asked for a
+        # body, the 0.5B model often copied the signature and docstring and stopped); the
+        # cleaner keeps only the body.
         where = (
-            f"The code goes inside the body of the function `{function.name}`"
+            f"The request is inside the function `{function.name}`"
             + (f" (parameters: {', '.join(function.params)})" if function.params else "")
-            + ", at the comment's place."
+            + f". Write the complete function `{function.name}` with the request implemented."
         )
     elif ctx.scopes:
         where = f"The code goes inside the class `{ctx.scopes[-1].name}`."
@@ -86,7 +89,9 @@ def build_prompt(request: NlRequest, ctx: FileContext, budget: int) -> Prompt:
         spent += cost
         return True
 
-    if ctx.scopes:
+    shown_above = {line.rstrip() for line in ctx.before}
+    if ctx.scopes and not all(s.header.splitlines()[0].rstrip() in shown_above for s in ctx.scopes):
+        # (skipped when the nearby code shows the def lines anyway: no need to pay twice)
         add(_block("Enclosing definition:", "\n".join(s.header for s in ctx.scopes)))
     if ctx.imports:
         add(_block("The file already imports:", "\n".join(ctx.imports)))
@@ -94,10 +99,11 @@ def build_prompt(request: NlRequest, ctx: FileContext, budget: int) -> Prompt:
         add("Names already defined here: " + ", ".join(n.split(":")[0] for n in ctx.names))
     # Nearby code: the lines above the request (trimmed from the top to fit), then a few
     # lines below it. No "insert here" marker: small models copy markers into their answer.
+    # The request comment itself is not shown: the 0.5B model copied it and stopped.
     before = list(ctx.before)
-    while before:
-        shown = "\n".join([*before, *request.comment_lines]).strip("\n")
-        if add(_block("The code just above, ending with the request:", shown)):
+    while before and any(line.strip() for line in before):
+        shown = "\n".join(before).strip("\n")
+        if add(_block("The code so far (the request comes right after it):", shown)):
             break
         before.pop(0)
     after = [line for line in ctx.after[:AFTER_LINES]]

@@ -3,7 +3,8 @@
 A request is a whole-line comment ``# nl: TEXT`` (``nl:`` in any case, at any indentation),
 continued by the comment lines directly below it at the same indentation. Recognition is a
 line scan, not a parse, so it works on files that do not parse yet and is cheap enough for
-``textDocument/codeAction`` on every cursor move.
+``textDocument/codeAction`` on every cursor move. A ``# nl:`` line inside a triple-quoted
+string (a docstring, say) is text, not a request: the scan tracks open triple quotes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,50 @@ _NL = re.compile(r"^(?P<indent>[ \t]*)#[ \t]*nl:[ \t]?(?P<text>.*?)\s*$", re.IGN
 _COMMENT = re.compile(r"^(?P<indent>[ \t]*)#(?P<text>.*?)\s*$")
 #: Comment lines that never continue a request: cell markers and pragmas.
 _NOT_CONTINUATION = re.compile(r"^[ \t]*#[ \t]*(%%|nl:|type:|noqa|fmt:|pragma)", re.IGNORECASE)
+#: Outside a string: a triple quote opening one, or what to skip (comments, one-line strings).
+_OUTSIDE = re.compile(
+    r"(?P<q3>'\'\'|\"\"\")"  # a triple quote (either kind)
+    r"|#[^\r\n]*"  # a comment
+    r"|'(?:\\.|[^'\\\r\n])*'"  # one-line strings
+    r'|"(?:\\.|[^"\\\r\n])*"'
+    r"|\\."  # an escaped character outside strings (line continuation)
+)
+
+
+def _scan(text: str, quote: str | None) -> str | None:
+    """The triple quote still open at the end of ``text`` (``quote`` was open at its start)."""
+    pos = 0
+    while True:
+        if quote is not None:
+            end = text.find(quote, pos)
+            while end > 0 and _escaped(text, end):
+                end = text.find(quote, end + 1)
+            if end < 0:
+                return quote
+            pos, quote = end + 3, None
+        found = _OUTSIDE.search(text, pos)
+        if found is None:
+            return None
+        pos = found.end()
+        quote = found.group("q3")
+
+
+def _escaped(text: str, at: int) -> bool:
+    """Whether ``text[at]`` follows an odd number of backslashes."""
+    count = 0
+    while at - count > 0 and text[at - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
+
+
+def _joined(lines: Sequence[str], first: int, last: int) -> str:
+    """Lines ``first..last-1`` as text (lines may come with or without their line breaks)."""
+    return "".join(x if x.endswith(("\n", "\r")) else x + "\n" for x in lines[first:last])
+
+
+def _in_string(lines: Sequence[str], line: int) -> bool:
+    """Whether ``line`` starts inside a triple-quoted string."""
+    return _scan(_joined(lines, 0, line), None) is not None
 
 
 @dataclass(frozen=True)
@@ -86,7 +131,7 @@ def request_at(lines: Sequence[str], line: int) -> NlRequest | None:
         return None
     current = _strip_eol(lines[line])
     if _NL.match(current):
-        return _request_from(lines, line)
+        return None if _in_string(lines, line) else _request_from(lines, line)
     match = _COMMENT.match(current)
     if match is None:
         return None
@@ -95,7 +140,7 @@ def request_at(lines: Sequence[str], line: int) -> NlRequest | None:
     while probe >= 0:
         text = _strip_eol(lines[probe])
         if _NL.match(text):
-            found = _request_from(lines, probe)
+            found = None if _in_string(lines, probe) else _request_from(lines, probe)
             return found if found is not None and found.end_line >= line else None
         if _continuation(text, indent) is None:
             return None
@@ -123,9 +168,12 @@ def find_requests(lines: Sequence[str]) -> list[NlRequest]:
     """Every request in the text, top to bottom."""
     found: list[NlRequest] = []
     line = 0
+    scanned, quote = 0, None
     while line < len(lines):
-        if "nl:" in lines[line].lower():
-            request = _request_from(lines, line)
+        if "nl:" in lines[line].lower() and _NL.match(_strip_eol(lines[line])):
+            quote = _scan(_joined(lines, scanned, line), quote)
+            scanned = line
+            request = None if quote is not None else _request_from(lines, line)
             if request is not None:
                 found.append(request)
                 line = request.end_line + 1
