@@ -11,7 +11,8 @@ import sys
 from server.config import Settings
 from server.doctor import Check
 from server.sandbox import layers as layer_info
-from server.sandbox.supervisor import Sandbox, SandboxError, Spec, probe_bwrap, resolve_python
+from server.sandbox.bwrap import probe_bwrap
+from server.sandbox.supervisor import Sandbox, SandboxError, Spec, resolve_python
 
 SECTION = "sandbox"
 

@@ -16,16 +16,10 @@ from typing import Any
 
 from server.config import RunSettings
 from server.sandbox import layers as layer_info
+from server.sandbox.bwrap import probe_bwrap
+from server.sandbox.pool import WarmPool
 from server.sandbox.result import LineValue, RunError, RunResult
-from server.sandbox.supervisor import (
-    Outcome,
-    Sandbox,
-    SandboxError,
-    Spec,
-    WarmPool,
-    probe_bwrap,
-    resolve_python,
-)
+from server.sandbox.supervisor import Outcome, Sandbox, SandboxError, Spec, resolve_python
 
 NOFILE = 256
 

@@ -1,4 +1,4 @@
-"""Start, talk to and kill one sandboxed interpreter; keep a warm one ready.
+"""Start, talk to and kill one sandboxed interpreter (the warm pool is in ``pool.py``).
 
 A :class:`Sandbox` is one ``python -I`` process running ``runtime/child.py``, inside
 bubblewrap when the start-up probe says namespaces work. It has three pipes to us: stdout and
@@ -23,10 +23,11 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from server.sandbox.bwrap import bwrap_argv, clean_env
 
 CHILD = str(Path(__file__).resolve().parent / "runtime" / "child.py")
 MESSAGE_CAP = 32 * 1024 * 1024
@@ -72,93 +73,6 @@ def resolve_python(configured: str) -> str:
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         raise SandboxError(f"run.python {configured!r} is not an executable Python interpreter")
     return path
-
-
-def clean_env(workdir: str) -> dict[str, str]:
-    """The snippet's whole environment: nothing of the editor's (no tokens, no keys)."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": workdir,
-        "TMPDIR": workdir,
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "MPLBACKEND": "Agg",
-    }
-
-
-def bwrap_argv(spec: Spec, workdir: str, env: dict[str, str]) -> list[str]:
-    """Namespaces, a read-only root, a size-capped private tmpfs as the working directory."""
-    argv = [
-        "bwrap",
-        "--unshare-all",
-        "--unshare-user",
-        "--uid",
-        "65534",
-        "--gid",
-        "65534",
-        "--disable-userns",
-        "--die-with-parent",
-        "--new-session",
-        "--cap-drop",
-        "ALL",
-        "--hostname",
-        "prosepy-sandbox",
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-        "--size",
-        str(spec.disk_bytes),
-        "--tmpfs",
-        workdir,
-        "--chdir",
-        workdir,
-        "--clearenv",
-    ]
-    if spec.network:
-        argv.append("--share-net")
-    for key, value in env.items():
-        argv += ["--setenv", key, value]
-    return argv + ["--"]
-
-
-_probe_cache: dict[str, tuple[bool, str]] = {}
-_probe_lock = threading.Lock()
-
-
-def probe_bwrap(python: str) -> tuple[bool, str]:
-    """Does bubblewrap start a namespaced interpreter here? (cached per interpreter)"""
-    with _probe_lock:
-        if python in _probe_cache:
-            return _probe_cache[python]
-        if sys.platform != "linux":
-            result = (False, f"namespaces need Linux (this is {sys.platform})")
-        elif shutil.which("bwrap") is None:
-            result = (False, "bubblewrap (bwrap) is not installed")
-        else:
-            workdir = tempfile.mkdtemp(prefix="prosepy-probe-")
-            argv = bwrap_argv(Spec(python), workdir, clean_env(workdir))
-            try:
-                done = subprocess.run(
-                    argv + [python, "-I", "-S", "-c", "pass"],
-                    capture_output=True,
-                    timeout=20,
-                    stdin=subprocess.DEVNULL,
-                )
-                err = done.stderr.decode(errors="replace").strip()
-                result = (done.returncode == 0, err or "bwrap works")
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                result = (False, f"bwrap failed: {exc}")
-            finally:
-                shutil.rmtree(workdir, ignore_errors=True)
-        _probe_cache[python] = result
-        return result
 
 
 class Sandbox:
@@ -420,66 +334,3 @@ class Sandbox:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     close = kill
-
-
-class WarmPool:
-    """Keeps one started, not yet confined interpreter per :class:`Spec` ready to take.
-
-    Every sandbox is started from this pool's own long-lived threads: bubblewrap's
-    ``--die-with-parent`` is PR_SET_PDEATHSIG, which fires when the *thread* that started it
-    ends, so a short-lived thread would take its sandbox down with it.
-    """
-
-    def __init__(self) -> None:
-        self._ready: dict[Spec, Sandbox] = {}
-        self._filling: dict[Spec, Future[None]] = {}
-        self._lock = threading.Lock()
-        self._spawner = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prosepy-spawn")
-        self.closed = False
-
-    def take(self, spec: Spec) -> tuple[Sandbox, bool]:
-        """A started sandbox for ``spec`` and whether it was warm (or half-way started).
-
-        Does not refill: the caller calls :meth:`refill` once its run is over, so that starting
-        the next interpreter does not compete with the run for the CPU.
-        """
-        with self._lock:
-            filling = self._filling.get(spec)
-        if filling is not None:
-            filling.result()  # a spare is being started: finishing it is quicker than a new one
-        with self._lock:
-            box = self._ready.pop(spec, None)
-        warm = box is not None and box.alive()
-        if box is None or not warm:
-            if box is not None:
-                box.kill()
-            box = self._spawner.submit(Sandbox, spec).result()
-        return box, warm
-
-    def refill(self, spec: Spec) -> None:
-        with self._lock:
-            if self.closed or spec in self._ready or spec in self._filling:
-                return
-            self._filling[spec] = self._spawner.submit(self._fill, spec)
-
-    def _fill(self, spec: Spec) -> None:
-        try:
-            box: Sandbox | None = Sandbox(spec)
-        except SandboxError:
-            box = None
-        with self._lock:
-            self._filling.pop(spec, None)
-            if box is not None and not self.closed and spec not in self._ready:
-                self._ready[spec] = box
-                box = None
-        if box is not None:
-            box.kill()
-
-    def close(self) -> None:
-        with self._lock:
-            self.closed = True
-            boxes = list(self._ready.values())
-            self._ready.clear()
-        for box in boxes:
-            box.kill()
-        self._spawner.shutdown(wait=False, cancel_futures=True)
