@@ -9,17 +9,24 @@ for a response. Here every request gets a result or a JSON-RPC error:
 - a notification method sent with an id: ``-32600 Invalid request``;
 - a request before ``initialize``: ``-32002 Server not initialized``;
 - a request after ``shutdown``: ``-32600 Invalid request``.
+
+Documents split lines at LSP line breaks only (``\r\n``, ``\r``, ``\n``): pygls uses
+``str.splitlines``, which also breaks at form feeds, ``\x85``, ``\u2028`` and more, so an
+edit after such a character landed on the wrong line of the server's copy.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
+from pygls.workspace import TextDocument, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +48,29 @@ class _Unstructurable:
     reason: str
 
 
+_LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def lsp_lines(text: str) -> list[str]:
+    """``text`` split after each LSP line break, the breaks kept."""
+    return _LSP_LINE.findall(text)  # type: ignore[no-any-return]
+
+
+class LspTextDocument(TextDocument):
+    """A pygls document whose lines end only where the client's do."""
+
+    @property
+    def lines(self) -> Sequence[str]:
+        return tuple(lsp_lines(self.source))
+
+
+class LspWorkspace(Workspace):
+    def _create_text_document(self, *args: Any, **kwargs: Any) -> TextDocument:
+        document = super()._create_text_document(*args, **kwargs)
+        document.__class__ = LspTextDocument
+        return document
+
+
 def _valid_id(value: Any) -> bool:
     return isinstance(value, str | int) and not isinstance(value, bool)
 
@@ -49,6 +79,17 @@ class ProsepyProtocol(LanguageServerProtocol):
     """LanguageServerProtocol that never leaves a request unanswered."""
 
     _initialized_seen = False
+
+    @property  # type: ignore[override]
+    def _workspace(self) -> Workspace | None:
+        return self.__dict__.get("_lsp_workspace")
+
+    @_workspace.setter
+    def _workspace(self, value: Workspace | None) -> None:
+        # pygls creates a plain Workspace in ``initialize``; make its documents LSP-lined.
+        if value is not None and type(value) is Workspace:
+            value.__class__ = LspWorkspace
+        self.__dict__["_lsp_workspace"] = value
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         is_request = "jsonrpc" in data and "method" in data and "id" in data

@@ -37,6 +37,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from server.lsp.features import run_results
+from server.lsp.protocol import lsp_lines
 from server.lsp.server import ProsepyServer  # at run time: pygls reads command annotations
 from server.sandbox import selection
 from server.sandbox.session import SandboxManager
@@ -84,6 +85,17 @@ def _position(command: str, value: Any) -> tuple[int, int]:
     if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in (line, char)):
         raise JsonRpcInvalidParams(f"{command}: bad position {value!r}")
     return int(line), int(char)  # type: ignore[arg-type]
+
+
+def _code_points(ls: ProsepyServer, text: str, at: tuple[int, int]) -> tuple[int, int]:
+    """A client position (UTF-16 units unless negotiated otherwise) as a code-point column."""
+    lines = lsp_lines(text)
+    if at[0] >= len(lines):
+        return at
+    position = ls.workspace.position_codec.position_from_client_units(
+        lines, types.Position(line=at[0], character=at[1])
+    )
+    return position.line, position.character
 
 
 def _document(ls: ProsepyServer, command: str, uri: str) -> tuple[str, int | None]:
@@ -174,7 +186,12 @@ def register(server: ProsepyServer) -> None:
             start = _position("prosepy.run", rng.get("start"))
             end = _position("prosepy.run", rng.get("end"))
             return await execute(
-                ls, "prosepy.run", found["uri"], lambda text: selection.selection(text, start, end)
+                ls,
+                "prosepy.run",
+                found["uri"],
+                lambda text: selection.selection(
+                    text, _code_points(ls, text, start), _code_points(ls, text, end)
+                ),
             )
         if line is None:
             raise JsonRpcInvalidParams("prosepy.run: give a range (or a line for the statement)")
