@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from server.generation.clean import Draft, indent, missing_imports
+from server.generation.context import with_placeholder
 from server.generation.requests import NlRequest
 
 
@@ -142,6 +143,16 @@ def _parses(source: str) -> SyntaxError | None:
     return None
 
 
+def _still_parses(lines: list[str], request: NlRequest) -> bool:
+    """Whether the text as it is now parses: the user may have typed half a line meanwhile,
+    and then only the generated code itself can be checked."""
+    try:
+        ast.parse(with_placeholder(lines, request))
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
 def place(
     text: str,
     request: NlRequest,
@@ -203,7 +214,7 @@ def place(
         code_lines=code_lines,
         imports_added=added,
     )
-    if whole_file_parses:
+    if whole_file_parses and _still_parses(lines, request):
         error = _parses(placement.new_text)
         if error is not None:
             where = (error.lineno or 1) - 1 - placement.code_start

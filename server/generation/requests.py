@@ -10,6 +10,7 @@ string (a docstring, say) is text, not a request: the scan tracks open triple qu
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,9 +59,34 @@ def _joined(lines: Sequence[str], first: int, last: int) -> str:
     return "".join(x if x.endswith(("\n", "\r")) else x + "\n" for x in lines[first:last])
 
 
+#: Per document text: the lines that start inside a triple-quoted string. ``codeAction``
+#: runs on every cursor move, so the file is scanned once per version, not once per call.
+_STRING_LINES: OrderedDict[str, frozenset[int]] = OrderedDict()
+
+
+def _string_lines(lines: Sequence[str]) -> frozenset[int]:
+    text = "\0".join(lines)  # a cheap key: only equal documents share it
+    cached = _STRING_LINES.get(text)
+    if cached is not None:
+        _STRING_LINES.move_to_end(text)
+        return cached
+    inside: set[int] = set()
+    quote: str | None = None
+    for i, line in enumerate(lines):
+        if quote is not None:
+            inside.add(i)
+        if quote is not None or "'''" in line or '"""' in line:
+            quote = _scan(line, quote)
+    result = frozenset(inside)
+    _STRING_LINES[text] = result
+    while len(_STRING_LINES) > 8:
+        _STRING_LINES.popitem(last=False)
+    return result
+
+
 def _in_string(lines: Sequence[str], line: int) -> bool:
     """Whether ``line`` starts inside a triple-quoted string."""
-    return _scan(_joined(lines, 0, line), None) is not None
+    return line in _string_lines(lines)
 
 
 @dataclass(frozen=True)

@@ -64,3 +64,10 @@ def test_range_and_anchor() -> None:
     again = find_anchor(moved, request)
     assert again is not None and again.start_line == 5
     assert find_anchor(["print(1)"], request) is None
+
+
+def test_nl_inside_a_triple_quoted_string_is_text() -> None:
+    lines = ["def f():", '    """Usage:', "    # nl: not a request", '    """', "    # nl: real"]
+    assert [r.text for r in find_requests(lines)] == ["real"]
+    assert request_at(lines, 2) is None
+    assert [r.text for r in requests_in_range(lines, 0, 4)] == ["real"]
