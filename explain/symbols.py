@@ -8,18 +8,35 @@ so that ``prosepy explain`` prints what the hover shows.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 MAX_DOC = 1500
+#: One jedi Script per document text: jedi keeps what it inferred inside the Script, so
+#: asking the same Script again is several times faster than building a new one per hover.
+#: Only the hover's single worker thread (or the CLI) calls in here.
+_SCRIPTS: OrderedDict[tuple[str | None, int, int], Any] = OrderedDict()
+_MAX_SCRIPTS = 8
+
+
+def _script(source: str, path: str | None) -> Any:
+    import jedi
+
+    key = (path, len(source), hash(source))
+    script = _SCRIPTS.get(key)
+    if script is None:
+        script = jedi.Script(code=source, path=path)
+        _SCRIPTS[key] = script
+        while len(_SCRIPTS) > _MAX_SCRIPTS:
+            _SCRIPTS.popitem(last=False)
+    _SCRIPTS.move_to_end(key)
+    return script
 
 
 def symbol_markdown(source: str, path: str | None, line: int, col: int) -> str | None:
     """Signature and docstring of the name at 1-based ``line``, 0-based character ``col``."""
-    import jedi
-
-    script = jedi.Script(code=source, path=path)
     try:
-        names = script.help(line, col)
+        names = _script(source, path).help(line, col)
     except Exception:  # jedi has rare internal errors on odd code; no signature is fine
         return None
     for name in names:
@@ -59,10 +76,8 @@ def _format(name: Any) -> str | None:
 
 def warm(source: str, path: str | None) -> None:
     """Parse the file in jedi ahead of the first hover (jedi caches parses per file)."""
-    import jedi
-
     try:
-        jedi.Script(code=source, path=path).get_names(all_scopes=False)
+        _script(source, path).get_names(all_scopes=False)
     except Exception:
         pass
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,8 @@ class HoverService:
         default_factory=lambda: concurrent.futures.ThreadPoolExecutor(1, "prosepy-jedi")
     )
     latest: JediKey | None = None
+    #: The job jedi is computing right now (None when the worker is idle).
+    running: JediKey | None = None
 
     def parse(self, uri: str, version: Any, source: str) -> Parsed | None:
         key = version if version is not None else hash(source)
@@ -78,11 +81,14 @@ class HoverService:
     ) -> str | None:
         if job.abandoned and job.key != self.latest:
             return None  # nobody waits for it and a newer hover came: skip the work
+        self.running = job.key
         try:
             result = symbols.symbol_markdown(source, path, line, col)
         except Exception:
             logger.exception("jedi failed at %s:%s:%s", path, line, col)
             result = None
+        finally:
+            self.running = None
         self._remember(job.key, result)
         return result
 
@@ -94,7 +100,11 @@ class HoverService:
             return self.jedi_results[key]
         self.latest = key
         job = _Job(key)
+        busy = self.running is not None
         future = self.pool.submit(self._run_jedi, job, source, path, line, col)
+        if busy:  # jedi is still on an earlier question: ours cannot start within the budget
+            job.abandoned = True
+            return None
         waiter = asyncio.wrap_future(future)
         done, _ = await asyncio.wait({waiter}, timeout=budget_s)
         if not done:
@@ -104,6 +114,15 @@ class HoverService:
 
     def warm(self, source: str, path: str | None) -> None:
         self.pool.submit(symbols.warm, source, path)
+
+
+def word_start(text: str, col: int) -> int:
+    """Start of the identifier around ``col`` (or ``col``): hovers anywhere on a name share
+    one jedi answer."""
+    start = min(col, len(text))
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return start
 
 
 def _path_of(uri: str, document: Any) -> str | None:
@@ -132,12 +151,9 @@ async def build_hover(ls: ProsepyServer, params: types.HoverParams) -> str | Non
         logger.exception("explaining %s:%s:%s failed", uri, line, col)
     symbol = None
     budget = ls.settings.explain.jedi_budget_ms / 1000
-    key: JediKey = (
-        uri,
-        document.version if document.version is not None else hash(source),
-        line,
-        col,
-    )
+    line_text = document.lines[position.line] if position.line < len(document.lines) else ""
+    version = document.version if document.version is not None else hash(source)
+    key: JediKey = (uri, version, line, word_start(line_text, col))
     try:
         symbol = await service.jedi(key, source, _path_of(uri, document), line, col, budget)
     except Exception:
@@ -156,6 +172,9 @@ async def build_hover(ls: ProsepyServer, params: types.HoverParams) -> str | Non
 
 
 def register(server: ProsepyServer) -> None:
+    # jedi works on a thread for up to seconds; with the default 5 ms switch interval the event
+    # loop can wait that long for the GIL at every wake-up, which shows in every request.
+    sys.setswitchinterval(0.001)
     service = HoverService()
     server.services["hover"] = service
 
