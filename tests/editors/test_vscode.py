@@ -84,14 +84,17 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
 
 @pytest.mark.model
 def test_vscode_headline_flow_with_real_model(tmp_path: Path) -> None:
-    """The bundled Qwen2.5-Coder-0.5B writes the code; the run must print or show 5050."""
-    steps = ["open", "generate", "run"]
+    """The bundled Qwen2.5-Coder-0.5B writes the code (taken from the palette this time); the
+    run must show 5050 inline, as a value or as the last printed line."""
+    steps = ["open", "generate_palette", "run", "hover"]
     with codeserver.code_server(tmp_path, {"headline.py": HEADLINE}, {}) as cs:
         seen = cs.flow(steps, "headline.py", timeout_s=900, prefix="vscode-real-model")
     code = seen["generate"]["text"].splitlines()
     assert code[0] == "# nl: 计算 1 到 100 的和"
     assert any(line.strip() and not line.startswith("#") for line in code[1:]), code
     assert any("5050" in x["text"] for x in seen["run"]["inline"]), seen["run"]
+    # whatever the model wrote, hovering its first line explains it
+    assert seen["hover"]["text"].strip(), seen["hover"]
 
 
 def test_vscode_gives_up_on_a_crashing_server_with_a_clear_error(tmp_path: Path) -> None:

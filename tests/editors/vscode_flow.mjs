@@ -157,6 +157,24 @@ try {
     });
   }
 
+  if (steps.includes("generate_palette")) {
+    // the palette command takes the same code action as Ctrl+. would
+    await run("generate", async () => {
+      const before = await editorText();
+      await clickLine("nl:");
+      await page.locator(".statusbar-item", { hasText: "prosepy: model" }).first().waitFor();
+      await palette("prosepy: Generate Code from Comment");
+      const text = await poll("generated code in the editor", async () => {
+        const now = await editorText();
+        const count = (t) => t.split("\n").filter((l) => l.trim()).length;
+        return count(now) > count(before) ? now : "";
+      });
+      await page.waitForTimeout(1000);
+      await shot("generated");
+      return { titles: [], text: await editorText(), firstSeen: text };
+    });
+  }
+
   if (steps.includes("generate")) {
     await run("generate", async () => {
       const before = await editorText();
@@ -226,7 +244,9 @@ try {
     await run("hover", async () => {
       const text = await editorText();
       const codeLine = text.split("\n").find((l) => l.trim() && !l.trim().startsWith("#")) ?? "";
-      const token = (codeLine.match(/[A-Za-z_]\w*/) ?? [""])[0];
+      // the first name that is not a keyword (the light bulb may cover the start of a line)
+      const keywords = new Set(["def", "class", "for", "while", "if", "import", "from", "return", "print"]);
+      const token = (codeLine.match(/[A-Za-z_]\w*/g) ?? [""]).find((w) => !keywords.has(w)) ?? "";
       log("hovering", JSON.stringify(token), "on", JSON.stringify(codeLine));
       const hover = page.locator(".monaco-hover:not(.hidden) .monaco-hover-content");
       const content = await poll("a hover", async () => {
