@@ -123,6 +123,7 @@ def main() -> int:
                 "reply": outcome.replies[-1:],
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.flush()
     manager.close()
     n = len(problems)
     rate = passed / n if n else 0.0

@@ -7,6 +7,7 @@ log persists across tests). The real model is used in ``test_lsp_generate_model.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import subprocess
 import sys
@@ -17,7 +18,15 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.conftest import initialize_params
-from tests.generation.lsp_util import Doc, actions, config, requests_logged, script, until
+from tests.generation.lsp_util import (
+    DIR,
+    Doc,
+    actions,
+    config,
+    requests_logged,
+    script,
+    until,
+)
 
 HEADLINE_REPLY = "```python\nsum = 0\nfor i in range(1, 101):\n    sum += i\nprint(sum)\n```"
 FAST = script("fast", [HEADLINE_REPLY])
@@ -28,6 +37,8 @@ SLOW = script("slow", [SLOW_REPLY], token_delay_s=0.03)
 #: How many tokens the double streams for the whole reply (its chunking rule).
 SLOW_TOKENS = len(re.findall(r"\s*\w{1,6}|\s*[^\w\s]{1,3}|\s+", SLOW_REPLY))
 BROKEN = script("broken", ["```python\nprint((1)\n```"])
+NO_MODEL = DIR / "no_model.json"
+NO_MODEL.write_text(json.dumps({"replies": ["x"], "load_error": "weights are missing"}))
 
 HEADLINE_DOC = "import os\n\n# nl: 计算 1 到 100 的和\n\nprint(os.sep)\n"
 
@@ -325,3 +336,20 @@ async def test_code_that_never_parses_is_not_inserted(broken: LanguageClient) ->
     logged = requests_logged(BROKEN)[before:]
     assert len(logged) == 2  # one repair round, with the error given back
     assert "does not parse" in logged[1]["messages"][-1]["content"]
+
+
+@pytest_lsp.fixture(config=config(NO_MODEL))
+async def no_model(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(initialize_params())
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_model_that_fails_to_load_is_a_message_not_a_crash(no_model: LanguageClient) -> None:
+    doc = Doc(no_model, "nomodel.py", "# nl: print one\n")
+    (action,) = await actions(no_model, doc, 0)
+    resolved = await resolve(no_model, action)
+    assert resolved.edit is None
+    assert any("weights are missing" in m.message for m in no_model.messages)
+    assert doc.text == "# nl: print one\n"
+    assert len(await actions(no_model, doc, 0)) == 1  # still serving

@@ -274,6 +274,11 @@ async def generate_edit(ls: ProsepyServer, data: dict[str, Any]) -> types.Worksp
         cancel.cancel("request cancelled")
         progress.end("cancelled")
         raise
+    except Exception as exc:  # a bug must cost this request only, never the server
+        logger.exception("generation failed")
+        progress.end("failed")
+        ls.show_message(f"prosepy: generation failed: {exc!r}", types.MessageType.Error)
+        return None
     finally:
         if svc.running.get(slot) is cancel:
             svc.running.pop(slot, None)
