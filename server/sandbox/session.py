@@ -114,6 +114,7 @@ class SandboxManager:
         loop = asyncio.get_running_loop()
         session = self.sessions.setdefault(key, _Session())
         async with session.lock:
+            self.sessions.setdefault(key, session)  # queued behind a close: adopt it again
             session.cancelled = False
             fresh = self.settings.mode == "fresh"
             restarted_notes: list[str] = []
@@ -255,8 +256,15 @@ class SandboxManager:
 
     async def close(self, key: str) -> None:
         """The document closed: free its session."""
-        await self.restart(key)
-        self.sessions.pop(key, None)
+        session = self.sessions.pop(key, None)
+        if session is None:
+            return
+        if session.box is not None and session.box.busy:
+            session.box.stop("cancelled")
+        async with session.lock:
+            if session.box is not None:
+                await asyncio.get_running_loop().run_in_executor(self.executor, session.box.kill)
+                session.box = None
 
     def shutdown(self) -> None:
         for session in self.sessions.values():

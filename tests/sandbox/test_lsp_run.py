@@ -307,3 +307,20 @@ async def test_the_server_survives_attacks_run_through_it(lsp: LanguageClient, t
     assert "strong" in doctor["text"]
     uri = open_doc(lsp, tmp_path / "after.py", "6 * 7\n")
     assert (await command(lsp, "prosepy.runFile", {"uri": uri}))["lines"][0]["text"] == "→ 42"
+
+
+async def test_positional_arguments_and_closing_frees_the_session(
+    lsp: LanguageClient, tmp_path: Path
+):
+    uri = open_doc(lsp, tmp_path / "p.py", "kept = 5\nkept\n")
+    first = await command(lsp, "prosepy.run", uri, cursor(0))  # [uri, range], as Neovim sends
+    assert first["lines"] == [{"line": 0, "text": "→ 5", "full": "5"}]
+    cell = await command(lsp, "prosepy.runCell", uri, 1)  # [uri, line]
+    assert cell["ok"]
+    lsp.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    await asyncio.sleep(0.3)
+    uri = open_doc(lsp, tmp_path / "p.py", "kept\n")
+    again = await command(lsp, "prosepy.run", {"uri": uri, "line": 0})
+    assert again["error"]["type"] == "NameError"  # the closed document's variables are gone
