@@ -57,3 +57,12 @@ def test_syntax_errors_map_too():
     except SyntaxError as exc:
         err = instrument.describe_error(exc, "/doc.py", set())
     assert err["type"] == "SyntaxError" and err["line"] in (5, 6)
+
+
+def test_earlier_runs_keep_their_source_lines():
+    instrument.register_source("/keep.py", "def f():\n    return 1 / 0\n", 0)
+    instrument.register_source("/keep.py", "f()\n", 5)
+    import linecache
+
+    assert linecache.getline("/keep.py", 2).strip() == "return 1 / 0"
+    assert linecache.getline("/keep.py", 6).strip() == "f()"

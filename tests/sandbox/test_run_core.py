@@ -172,3 +172,14 @@ async def test_top_level_await_works_like_in_jupyter(tmp_path: Path):
         assert result.ok and [v.text for v in result.lines] == ["→ 5"], result
     finally:
         manager.shutdown()
+
+
+async def test_error_in_a_function_from_an_earlier_run_points_at_its_line(tmp_path: Path):
+    manager = SandboxManager(RunSettings(timeout_s=10))
+    try:
+        await manager.run("k", "def f(x):\n    return 10 / x\n", 3, str(tmp_path / "d.py"), None)
+        result = await manager.run("k", "f(0)\n", 9, str(tmp_path / "d.py"), None)
+        assert result.error is not None and result.error.line == 4  # inside f, document line 5
+        assert "return 10 / x" in result.error.traceback and "f(0)" in result.error.traceback
+    finally:
+        manager.shutdown()

@@ -113,9 +113,18 @@ def instrument(source: str, filename: str, first_line: int) -> Any:
 
 
 def register_source(filename: str, source: str, first_line: int) -> None:
-    """Let tracebacks quote the snippet's lines at their document line numbers."""
-    lines = ["\n"] * first_line + [line + "\n" for line in source.splitlines()]
-    linecache.cache[filename] = (len(source), None, lines, filename)
+    """Let tracebacks quote the snippet's lines at their document line numbers.
+
+    Lines from earlier runs are kept, so a function defined by an earlier run still shows its
+    source when it raises now.
+    """
+    entry = linecache.cache.get(filename)
+    lines = list(entry[2]) if entry and len(entry) == 4 else []
+    new = [line + "\n" for line in source.splitlines()]
+    if len(lines) < first_line + len(new):
+        lines.extend(["\n"] * (first_line + len(new) - len(lines)))
+    lines[first_line : first_line + len(new)] = new
+    linecache.cache[filename] = (sum(map(len, lines)), None, lines, filename)
 
 
 def describe_error(exc: BaseException, filename: str, runtime_files: set[str]) -> dict:
