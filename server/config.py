@@ -81,7 +81,10 @@ class ExplainSettings:
 
     #: "auto" follows the client's locale from `initialize`.
     language: Literal["auto", "en", "zh"] = "auto"
+    #: How long a hover waits for jedi's signature and docs before answering without them.
     jedi_budget_ms: int = 150
+    #: Longest answer of `prosepy.explainWithModel`, in tokens.
+    model_max_tokens: int = 320
 
 
 @dataclass
@@ -152,6 +155,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "output_bytes": (1024, 1 << 30),
     "disk_mb": (1, 1024 * 1024),
     "jedi_budget_ms": (1, 10000),
+    "model_max_tokens": (16, 4096),
     "request_timeout_s": (1, 3600),
     "temperature": (0, 2),
     "context_tokens": (100, 100000),

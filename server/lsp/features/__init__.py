@@ -21,6 +21,7 @@ FEATURES = [
     "server.lsp.features.code_lens",
     "server.lsp.features.code_actions",
     "server.lsp.features.hover",
+    "server.lsp.features.explain_with_model",
     "server.lsp.features.model_status",
     "server.lsp.features.generate",
     "server.lsp.features.run_results",
