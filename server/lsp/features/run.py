@@ -28,6 +28,7 @@ Runs never block the event loop: hover and other requests keep being answered me
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 from typing import Any
@@ -51,6 +52,9 @@ def manager(ls: ProsepyServer) -> SandboxManager:
     existing = ls.services.get(SERVICE)
     if existing is None:
         existing = ls.services[SERVICE] = SandboxManager(ls.settings.run)
+        # Sandboxes die with the server, but their working directories are removed by
+        # ``kill``: without this every editor session left one or more in the temp folder.
+        atexit.register(existing.shutdown)
     return existing
 
 
