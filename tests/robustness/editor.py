@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,9 @@ def position_of(text: str, offset: int) -> dict[str, int]:
     if not lines:
         return {"line": 0, "character": 0}
     last = lines[-1]
-    if last.endswith(("\n", "\r")) and not (last.endswith("\r") and text[offset : offset + 1] == "\n"):
+    if last.endswith(("\n", "\r")) and not (
+        last.endswith("\r") and text[offset : offset + 1] == "\n"
+    ):
         return {"line": len(lines), "character": 0}
     return {"line": len(lines) - 1, "character": utf16_len(last.rstrip("\r\n"))}
 
@@ -82,6 +85,8 @@ class Doc:
         self.chars: list[tuple[str, str]] = [(c, "o") for c in text]
         self.version = 1
         self.refused = 0
+        #: (text before, edit) for every server edit applied: what to look at when one fails
+        self.applied: list[tuple[str, dict[str, Any]]] = []
         editor.notify(
             "textDocument/didOpen",
             {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
@@ -136,6 +141,7 @@ class Doc:
                 )
                 for e in edits
             ]
+            self.applied.append((text, edit))
             for start, end, new in sorted(spans, reverse=True):
                 self.replace(start, end, new, "g")
             return True
@@ -270,6 +276,15 @@ class Editor:
         with self._cond:
             if not self._cond.wait_for(predicate, timeout):
                 raise AssertionError("condition not reached")
+
+    @staticmethod
+    def poll(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+        """Wait for a condition outside the protocol (processes, files) to hold."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError("condition not reached")
+            time.sleep(0.05)
 
     def messages(self, method: str) -> list[Any]:
         with self._cond:
