@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
-from explain import expr, simple
+from explain import expr, loops, simple
 from explain.core import Ctx, code
 
 BODY_STATEMENTS = 3
@@ -116,7 +116,7 @@ def if_(node: ast.If, ctx: Ctx, elif_: bool = False) -> str:
 
 
 def for_(node: ast.For | ast.AsyncFor, ctx: Ctx) -> str:
-    each = expr.each_phrase(node.target, node.iter, ctx)
+    each = loops.each_phrase(node.target, node.iter, ctx)
     asyn = ctx.t(" (asynchronously)", "（异步）") if isinstance(node, ast.AsyncFor) else ""
     text = ctx.t(
         "repeats for {e}{a}: {b}",

@@ -10,17 +10,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from explain import expr
+from explain import expr, loops, methods
 from explain.core import Ctx, code
 from explain.known import TEMPLATES
 
-#: Methods whose template only holds when the receiver is text.
-_NEEDS_STR = {".split/1", ".find/1"}
 #: Methods that modify in place and return None.
 IN_PLACE = {"append", "extend", "insert", "sort", "reverse", "clear", "shuffle"}
 
 
-def _const(node: ast.AST | None) -> object:
+def const(node: ast.AST | None) -> object:
     return node.value if isinstance(node, ast.Constant) else None
 
 
@@ -93,7 +91,7 @@ def _print(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
 def _sum(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
     if len(node.args) not in (1, 2) or node.keywords:
         return None, None
-    items = expr.items_of(node.args[0], ctx)
+    items = loops.items_of(node.args[0], ctx)
     np = ctx.t("the sum of {i}", "{i} 的总和", i=items)
     if len(node.args) == 2:
         np += ctx.t(", plus {s}", "，再加上 {s}", s=code(node.args[1]))
@@ -107,7 +105,7 @@ def _min_max(node: ast.Call, ctx: Ctx, big: bool) -> tuple[str | None, str | Non
     if any(k.arg not in ("key", "default") for k in node.keywords) or not node.args:
         return None, None
     if len(node.args) == 1:
-        items = expr.items_of(node.args[0], ctx)
+        items = loops.items_of(node.args[0], ctx)
         np = (
             ctx.t("the largest of {i}", "{i} 中最大的一个", i=items)
             if big
@@ -161,15 +159,15 @@ def _key(key: ast.AST, ctx: Ctx) -> str:
 def _sorted(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
     if len(node.args) != 1 or any(k.arg not in ("key", "reverse") for k in node.keywords):
         return None, None
-    return _sort_words(code(node.args[0]), node, ctx, new=True), None
+    return sort_words(code(node.args[0]), node, ctx, new=True), None
 
 
-def _sort_words(target: str, node: ast.Call, ctx: Ctx, new: bool) -> str:
+def sort_words(target: str, node: ast.Call, ctx: Ctx, new: bool) -> str:
     key, reverse = _kw(node, "key"), _kw(node, "reverse")
     by = ctx.t(" by {k}", "按{k}", k=_key(key, ctx)) if key is not None else ""
     order = ""
     if reverse is not None:
-        flag = _const(reverse)
+        flag = const(reverse)
         if flag is True:
             order = ctx.t(", largest first", "，从大到小")
         elif flag is not False:
@@ -186,7 +184,7 @@ def _sort_words(target: str, node: ast.Call, ctx: Ctx, new: bool) -> str:
 
 
 def _range(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
-    words = expr.range_words(node, ctx)
+    words = loops.range_words(node, ctx)
     return (ctx.t("the whole numbers {w}", "{w}的整数", w=words) if words else None), None
 
 
@@ -217,7 +215,7 @@ def _any_all(node: ast.Call, ctx: Ctx, every: bool) -> tuple[str | None, str | N
         return None, None
     arg = node.args[0]
     if isinstance(arg, ast.GeneratorExp):
-        each = expr.generators_text(arg.generators, ctx)
+        each = loops.generators_text(arg.generators, ctx)
         cond = code(arg.elt)
         if every:
             return ctx.t(
@@ -250,7 +248,7 @@ def _map_filter(node: ast.Call, ctx: Ctx, is_map: bool) -> tuple[str | None, str
             f=f,
             x=xs,
         ), None
-    if _const(node.args[0]) is None and isinstance(node.args[0], ast.Constant):
+    if const(node.args[0]) is None and isinstance(node.args[0], ast.Constant):
         return ctx.t(
             "the truthy items of {x} (computed lazily)", "{x} 中为真值的项（惰性计算）", x=xs
         ), None
@@ -293,7 +291,7 @@ def _open(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
     ):
         return None, None
     mode_node = node.args[1] if len(node.args) == 2 else _kw(node, "mode")
-    mode = "r" if mode_node is None else _const(mode_node)
+    mode = "r" if mode_node is None else const(mode_node)
     if not isinstance(mode, str) or not mode or mode[0] not in _MODES:
         return ctx.t("the file {p}, opened", "打开的文件 {p}", p=code(node.args[0])), None
     en, zh = _MODES[mode[0]]
@@ -337,110 +335,6 @@ SPECIAL: dict[str, Callable[[ast.Call, Ctx], tuple[str | None, str | None]]] = {
 }
 
 
-def _method(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
-    func = node.func
-    assert isinstance(func, ast.Attribute)
-    receiver, name = func.value, func.attr
-    if (
-        isinstance(receiver, ast.Call)
-        and isinstance(receiver.func, ast.Name)
-        and receiver.func.id == "super"
-        and ctx.is_builtin("super")
-    ):
-        args = args_text(node, ctx)
-        with_args = ctx.t(" with {a}", "，参数为 {a}", a=args) if args else ""
-        return None, ctx.t(
-            "calls the parent class's {m}{w}", "调用父类的 {m}{w}", m=code(name), w=with_args
-        )
-    rkind = ctx.kind(receiver)
-    is_str = rkind == "str"
-    if (
-        name == "join"
-        and len(node.args) == 1
-        and not node.keywords
-        and (is_str or isinstance(node.args[0], ast.ListComp | ast.GeneratorExp | ast.List))
-    ):
-        return ctx.t(
-            "the items of {x} joined into one string with {s} between them",
-            "{x} 的各项以 {s} 连接成的字符串",
-            x=code(node.args[0]),
-            s=code(receiver),
-        ), None
-    if name == "sort" and not node.args and all(k.arg in ("key", "reverse") for k in node.keywords):
-        return None, _sort_words(code(receiver), node, ctx, new=False)
-    if name == "format" and is_str:
-        return ctx.t(
-            "the text {r} with {a} filled into its {{}} placeholders",
-            "把 {a} 填入 {r} 中 {{}} 占位符后的文本",
-            r=code(receiver),
-            a=args_text(node, ctx),
-        ), None
-    if (
-        name == "get"
-        and len(node.args) in (1, 2)
-        and not node.keywords
-        and (rkind == "dict" or code(receiver) == "`os.environ`")
-    ):
-        default = code(node.args[1]) if len(node.args) == 2 else "None"
-        return ctx.t(
-            "the value for key {k} in {r}, or {d} if it is missing",
-            "{r} 中键 {k} 对应的值（不存在时为 {d}）",
-            k=code(node.args[0]),
-            r=code(receiver),
-            d=default,
-        ), None
-    if name == "pop" and rkind == "list" and len(node.args) <= 1 and not node.keywords:
-        r = code(receiver)
-        if not node.args:
-            return (
-                ctx.t("the last item of {r}, removed from it", "从 {r} 中移除的最后一项", r=r),
-                ctx.t("removes the last item of {r}", "移除 {r} 的最后一项", r=r),
-            )
-        i = code(node.args[0])
-        return (
-            ctx.t(
-                "the item at position {i} of {r}, removed from it",
-                "从 {r} 中移除的第 {i} 个位置的项",
-                i=i,
-                r=r,
-            ),
-            ctx.t(
-                "removes the item at position {i} of {r}", "移除 {r} 第 {i} 个位置的项", i=i, r=r
-            ),
-        )
-    if (
-        name in ("add", "update", "remove", "discard")
-        and rkind in ("set", "dict")
-        and len(node.args) == 1
-        and not node.keywords
-    ):
-        words = {
-            "add": ("adds {0} to the set {r}", "把 {0} 加入集合 {r}"),
-            "remove": (
-                "removes {0} from {r} (a KeyError if it is absent)",
-                "从 {r} 中移除 {0}（不存在时引发 KeyError）",
-            ),
-            "discard": ("removes {0} from {r} if it is there", "如果存在，从 {r} 中移除 {0}"),
-            "update": ("adds every entry of {0} to {r}", "把 {0} 的所有条目加入 {r}"),
-        }
-        if name == "add" and rkind != "set":
-            return None, None
-        en, zh = words[name]
-        return None, ctx.t(en, zh).format(code(node.args[0]), r=code(receiver))
-    if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords:
-        return None, None
-    key = f".{name}/{len(node.args)}"
-    if key not in TEMPLATES:
-        return None, None
-    if key in _NEEDS_STR and not (
-        is_str or (key == ".split/1" and isinstance(_const(node.args[0]), str))
-    ):
-        return None, None
-    kind, en, zh = TEMPLATES[key]
-    text = ctx.t(en, zh).format(*[code(a) for a in node.args], r=code(receiver))
-    return (text, None) if kind == "np" else (None, text)
-
-
 def describe_call(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
     """(noun phrase, action) for a call, each None where only the generic wording is safe."""
     qual = ctx.qualname(node.func)
@@ -457,5 +351,5 @@ def describe_call(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
         text = ctx.t(en, zh).format(*[code(a) for a in node.args])
         return (text, None) if kind == "np" else (None, text)
     if isinstance(node.func, ast.Attribute):
-        return _method(node, ctx)
+        return methods.describe_method(node, ctx)
     return None, None

@@ -8,12 +8,12 @@ numbers, since ``+`` and ``*`` also join strings and lists.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable
 from typing import Any
 
-from explain import calls
+from explain import calls, loops, values
 from explain.core import Ctx, code
+from explain.loops import int_value
 
 _COMPARE = {
     ast.Eq: ("{a} equals {b}", "{a} 等于 {b}"),
@@ -201,7 +201,7 @@ def _lambda(node: ast.Lambda, ctx: Ctx) -> str:
 
 
 def _comp(node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, ctx: Ctx) -> str:
-    gens = generators_text(node.generators, ctx)
+    gens = loops.generators_text(node.generators, ctx)
     if isinstance(node, ast.DictComp):
         return ctx.t(
             "a dict mapping {k} to {v}, {g}",
@@ -228,170 +228,6 @@ def _comp(node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, ct
     )
 
 
-def generators_text(gens: list[ast.comprehension], ctx: Ctx) -> str:
-    parts = []
-    for gen in gens:
-        text = ctx.t("for {e}", "对{e}", e=each_phrase(gen.target, gen.iter, ctx))
-        if gen.is_async:
-            text += ctx.t(" (asynchronously)", "（异步）")
-        if gen.ifs:
-            conds = ctx.join([condition(c, ctx) for c in gen.ifs])
-            text += ctx.t(" where {c}", "（只取满足{c}的）", c=conds)
-        parts.append(text)
-    return (" " + ctx.t("and", "并且") + " ").join(parts)
-
-
-def items_of(node: ast.AST, ctx: Ctx) -> str:
-    """What an iterable holds, as a noun phrase: "the numbers from 1 to 100"."""
-    if isinstance(node, ast.Call) and ctx.qualname(node.func) == "builtins.range":
-        words = range_words(node, ctx)
-        if words:
-            return ctx.t("the numbers {w}", "{w}的整数", w=words)
-    if isinstance(node, ast.GeneratorExp | ast.ListComp) and not isinstance(node, ast.DictComp):
-        return ctx.t(
-            "{e} {g}", "{g}得到的 {e}", e=code(node.elt), g=generators_text(node.generators, ctx)
-        )
-    return code(node)
-
-
-def range_words(node: ast.Call, ctx: Ctx) -> str | None:
-    """ "from 1 to 100" for range(1, 101); exact only where the bounds are literal."""
-    args = node.args
-    if node.keywords or not 1 <= len(args) <= 3 or any(isinstance(a, ast.Starred) for a in args):
-        return None
-    ints = [_int(a) for a in args]
-    if all(i is not None for i in ints):
-        try:
-            r = range(*ints)  # type: ignore[arg-type]
-        except ValueError:
-            return None
-        if len(r) == 0:
-            return ctx.t(
-                "in {c} (none: the range is empty)", "{c} 中（没有：范围为空）", c=code(node)
-            )
-        if len(r) == 1:
-            return ctx.t("just {a}", "仅 {a}", a=r[0])
-        step = ctx.t(" in steps of {s}", "，步长为 {s}", s=r.step) if abs(r.step) != 1 else ""
-        return ctx.t("from {a} to {b}{s}", "从 {a} 到 {b}{s}", a=r[0], b=r[-1], s=step)
-    start = code(args[0]) if len(args) >= 2 else "0"
-    stop = code(args[1] if len(args) >= 2 else args[0])
-    if len(args) < 3:
-        return ctx.t(
-            "from {a} up to, but not including, {b}", "从 {a} 到 {b}（不含 {b}）", a=start, b=stop
-        )
-    step_value = _int(args[2])
-    s = code(args[2])
-    if step_value is not None and step_value > 0:
-        return ctx.t(
-            "from {a} up to, but not including, {b}, in steps of {s}",
-            "从 {a} 到 {b}（不含 {b}），步长为 {s}",
-            a=start,
-            b=stop,
-            s=s,
-        )
-    if step_value is not None and step_value < 0:
-        return ctx.t(
-            "from {a} down to, but not including, {b}, in steps of {s}",
-            "从 {a} 递减到 {b}（不含 {b}），步长为 {s}",
-            a=start,
-            b=stop,
-            s=s,
-        )
-    return ctx.t(
-        "from {a} towards {b} (not included) in steps of {s}",
-        "从 {a} 朝 {b}（不含）方向、步长为 {s}",
-        a=start,
-        b=stop,
-        s=s,
-    )
-
-
-def _int(node: ast.AST) -> int | None:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _int(node.operand)
-        return -inner if inner is not None else None
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    return None
-
-
-def each_phrase(target: ast.AST, it: ast.AST, ctx: Ctx) -> str:
-    """ "each item `x` of `xs`", "each `i` from 1 to 100", "each key `k` and value `v` of `d`"."""
-    t = code(target)
-    names = target.elts if isinstance(target, ast.Tuple | ast.List) else None
-    if isinstance(it, ast.Call) and not it.keywords:
-        qual = ctx.qualname(it.func)
-        if qual == "builtins.range" and names is None:
-            words = range_words(it, ctx)
-            if words:
-                return ctx.t("each {t} {w}", "{w}的每个整数 {t}", t=t, w=words)
-        if qual == "builtins.enumerate" and names and len(names) == 2 and 1 <= len(it.args) <= 2:
-            start = code(it.args[1]) if len(it.args) == 2 else "0"
-            return ctx.t(
-                "each item {x} of {xs}, with its position {i} (counting from {s})",
-                "{xs} 中的每一项 {x} 及其位置 {i}（从 {s} 开始计数）",
-                x=code(names[1]),
-                xs=code(it.args[0]),
-                i=code(names[0]),
-                s=start,
-            )
-        if (
-            qual == "builtins.zip"
-            and names
-            and len(names) == len(it.args) >= 2
-            and not any(isinstance(a, ast.Starred) for a in it.args)
-        ):
-            return ctx.t(
-                "each {n} taken side by side from {s} (stopping at the shortest)",
-                "从 {s} 中并排取出的每一组 {n}（到最短者为止）",
-                n=ctx.join([code(n) for n in names]),
-                s=ctx.join([code(a) for a in it.args]),
-            )
-        if qual == "builtins.reversed" and len(it.args) == 1:
-            return ctx.t(
-                "each item {t} of {xs}, from last to first",
-                "{xs} 中从后往前的每一项 {t}",
-                t=t,
-                xs=code(it.args[0]),
-            )
-        if qual == "builtins.sorted" and len(it.args) == 1:
-            return ctx.t(
-                "each item {t} of {xs}, in sorted order",
-                "{xs} 排序后的每一项 {t}",
-                t=t,
-                xs=code(it.args[0]),
-            )
-        if isinstance(it.func, ast.Attribute) and not it.args and qual is None:
-            d = code(it.func.value)
-            if it.func.attr == "items" and names and len(names) == 2:
-                return ctx.t(
-                    "each key {k} and value {v} of {d}",
-                    "{d} 的每个键 {k} 和值 {v}",
-                    k=code(names[0]),
-                    v=code(names[1]),
-                    d=d,
-                )
-            if it.func.attr == "keys":
-                return ctx.t("each key {t} of {d}", "{d} 的每个键 {t}", t=t, d=d)
-            if it.func.attr == "values":
-                return ctx.t("each value {t} of {d}", "{d} 的每个值 {t}", t=t, d=d)
-    kind = ctx.kind(it)
-    if kind == "dict" and names is None:
-        return ctx.t("each key {t} of {d}", "{d} 的每个键 {t}", t=t, d=code(it))
-    if kind == "file" and names is None:
-        return ctx.t("each line {t} of {d}", "{d} 的每一行 {t}", t=t, d=code(it))
-    if kind == "str" and names is None:
-        return ctx.t("each character {t} of {d}", "{d} 中的每个字符 {t}", t=t, d=code(it))
-    if names:
-        return ctx.t(
-            "each item of {xs}, unpacked into {n}",
-            "{xs} 中的每一项（拆分为 {n}）",
-            xs=code(it),
-            n=ctx.join([code(n) for n in names]),
-        )
-    return ctx.t("each item {t} of {xs}", "{xs} 中的每一项 {t}", t=t, xs=code(it))
-
-
 def isinstance_clause(node: ast.Call, ctx: Ctx) -> str:
     types = node.args[1]
     if isinstance(types, ast.Tuple):
@@ -411,12 +247,12 @@ def _compare_pair(a: ast.AST, op: ast.cmpop, b: ast.AST, ctx: Ctx) -> str:
     if (
         isinstance(a, ast.BinOp)
         and isinstance(a.op, ast.Mod)
-        and _int(a.right) == 2
+        and int_value(a.right) == 2
         and not _is_text(a.left, ctx)
         and isinstance(op, ast.Eq | ast.NotEq)
-        and _int(b) in (0, 1)
+        and int_value(b) in (0, 1)
     ):
-        even = (_int(b) == 0) == isinstance(op, ast.Eq)
+        even = (int_value(b) == 0) == isinstance(op, ast.Eq)
         return (
             ctx.t("{x} is even", "{x} 是偶数", x=code(a.left))
             if even
@@ -489,123 +325,6 @@ def condition(node: ast.AST, ctx: Ctx) -> str:
     )
 
 
-def _subscript(node: ast.Subscript, ctx: Ctx) -> str | None:
-    s, x = node.slice, code(node.value)
-    if isinstance(s, ast.Slice):
-        lo, hi, step = (_int(p) if p is not None else None for p in (s.lower, s.upper, s.step))
-        if s.lower is None and s.upper is None:
-            if s.step is None:
-                return ctx.t("a copy of all of {x}", "{x} 的完整副本", x=x)
-            if step == -1:
-                return ctx.t(
-                    "the items of {x} in reverse order (a reversed copy)", "{x} 倒序后的副本", x=x
-                )
-            if step is not None and step > 1:
-                return ctx.t(
-                    "every {n}th item of {x}, starting with the first",
-                    "从第一项开始每隔 {m} 项取一项的 {x}",
-                    x=x,
-                    n=step,
-                    m=step - 1,
-                )
-            return None
-        if s.step is not None:
-            return None
-        if s.lower is None and hi is not None:
-            return (
-                ctx.t("the first {n} of {x}", "{x} 的前 {n} 项", n=_items(hi, ctx), x=x)
-                if hi > 0
-                else ctx.t(
-                    "{x} without its last {n}", "去掉最后 {n} 项的 {x}", n=_items(-hi, ctx), x=x
-                )
-            )
-        if s.upper is None and lo is not None:
-            return (
-                ctx.t("{x} without its first {n}", "去掉前 {n} 项的 {x}", n=_items(lo, ctx), x=x)
-                if lo > 0
-                else ctx.t("the last {n} of {x}", "{x} 的最后 {n} 项", n=_items(-lo, ctx), x=x)
-            )
-        a = code(s.lower) if s.lower is not None else "0"
-        if s.upper is None:
-            return ctx.t(
-                "the items of {x} from position {a} to the end",
-                "{x} 从位置 {a} 到末尾的部分",
-                x=x,
-                a=a,
-            )
-        return ctx.t(
-            "the items of {x} from position {a} up to, but not including, {b}",
-            "{x} 从位置 {a} 到 {b}（不含）的部分",
-            x=x,
-            a=a,
-            b=code(s.upper),
-        )
-    index = _int(s)
-    kind = ctx.kind(node.value)
-    if index is not None and kind in ("list", "str", "tuple", "range"):
-        if index == 0:
-            return ctx.t("the first item of {x}", "{x} 的第一项", x=x)
-        if index == -1:
-            return ctx.t("the last item of {x}", "{x} 的最后一项", x=x)
-        return ctx.t(
-            "the item at position {i} of {x} (counting from 0)",
-            "{x} 中位置 {i} 的项（从 0 开始计数）",
-            i=index,
-            x=x,
-        )
-    if kind == "dict" or isinstance(s, ast.Constant) and isinstance(s.value, str):
-        return ctx.t(
-            "the value stored under the key {k} in {x}", "{x} 中键 {k} 对应的值", k=code(s), x=x
-        )
-    return None
-
-
-def _items(n: int, ctx: Ctx) -> str:
-    if ctx.lang == "zh":
-        return str(n)
-    return "item" if n == 1 else f"{n} items"
-
-
-def _fstring(node: ast.JoinedStr, ctx: Ctx) -> str | None:
-    fields = []
-    for part in node.values:
-        if not isinstance(part, ast.FormattedValue):
-            continue
-        text = code(part.value)
-        spec = (
-            ast.unparse(part.format_spec)[2:-1]
-            if isinstance(part.format_spec, ast.JoinedStr)
-            else ""
-        )
-        if m := re.fullmatch(r"\.(\d+)f", spec):
-            text += ctx.t(" (to {n} decimal places)", "（保留 {n} 位小数）", n=m.group(1))
-        elif spec == ",":
-            text += ctx.t(" (with thousands separators)", "（带千位分隔符）")
-        elif spec:
-            text += ctx.t(" (formatted as {s})", "（格式为 {s}）", s=code(spec))
-        fields.append(text)
-    if not fields:
-        return None
-    return ctx.t(
-        "the text {f}, with {v} filled in",
-        "填入 {v} 后的文本 {f}",
-        f=code(node),
-        v=ctx.join(fields),
-    )
-
-
-def _collection(node: ast.AST, ctx: Ctx) -> str | None:
-    empty = {
-        ast.List: ("an empty list", "一个空列表"),
-        ast.Dict: ("an empty dict", "一个空字典"),
-        ast.Tuple: ("an empty tuple", "一个空元组"),
-    }
-    items = getattr(node, "elts", None) if not isinstance(node, ast.Dict) else node.keys
-    if not items and type(node) in empty:
-        return ctx.t(*empty[type(node)])
-    return None
-
-
 _DESCRIBERS: dict[type, Callable[[Any, Ctx], str | None]] = {
     ast.Call: _call,
     ast.BinOp: _binop,
@@ -617,11 +336,11 @@ _DESCRIBERS: dict[type, Callable[[Any, Ctx], str | None]] = {
     ast.SetComp: _comp,
     ast.GeneratorExp: _comp,
     ast.DictComp: _comp,
-    ast.Subscript: _subscript,
-    ast.JoinedStr: _fstring,
-    ast.List: _collection,
-    ast.Dict: _collection,
-    ast.Tuple: _collection,
+    ast.Subscript: values.subscript,
+    ast.JoinedStr: values.fstring,
+    ast.List: values.collection,
+    ast.Dict: values.collection,
+    ast.Tuple: values.collection,
     ast.Compare: lambda n, c: c.t("whether {x}", "“{x}”是否成立", x=condition(n, c)),
     ast.NamedExpr: lambda n, c: c.t(
         "{v} (also stored in {n})", "{v}（同时存入 {n}）", v=operand(n.value, c), n=code(n.target)

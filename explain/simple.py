@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from explain import calls, expr
+from explain import calls, expr, names
 from explain.core import Ctx, code
-from explain.known import MODULES
 
 _AUG = {
     ast.Add: ("adds {v} to {x}", "把 {v} 加到 {x} 上"),
@@ -355,73 +354,6 @@ def delete(node: ast.Delete, ctx: Ctx) -> str:
     return ctx.join(parts)
 
 
-def import_(node: ast.Import, ctx: Ctx) -> str:
-    parts = []
-    for alias in node.names:
-        desc = MODULES.get(alias.name)
-        about = ctx.t(" ({d})", "（{d}）", d=ctx.t(*desc)) if desc else ""
-        if alias.asname:
-            parts.append(
-                ctx.t(
-                    "the module {m} under the name {a}{d}",
-                    "模块 {m}，命名为 {a}{d}",
-                    m=code(alias.name),
-                    a=code(alias.asname),
-                    d=about,
-                )
-            )
-        else:
-            parts.append(ctx.t("the module {m}{d}", "模块 {m}{d}", m=code(alias.name), d=about))
-    return ctx.t("imports {p}", "导入{p}", p=ctx.join(parts))
-
-
-def import_from(node: ast.ImportFrom, ctx: Ctx) -> str:
-    if node.level:
-        if node.module:
-            source = ctx.t(
-                "the module {m} of this package",
-                "本包的模块 {m}",
-                m=code("." * node.level + node.module),
-            )
-        else:
-            source = (
-                ctx.t("this package", "本包")
-                if node.level == 1
-                else ctx.t("the package {n} levels up", "上 {n} 级的包", n=node.level - 1)
-            )
-    else:
-        desc = MODULES.get(node.module or "")
-        about = ctx.t(" ({d})", "（{d}）", d=ctx.t(*desc)) if desc else ""
-        source = ctx.t("the module {m}{d}", "模块 {m}{d}", m=code(node.module or ""), d=about)
-    if any(a.name == "*" for a in node.names):
-        return ctx.t("imports every public name from {s}", "从{s}导入所有公开的名字", s=source)
-    names = [
-        ctx.t("{n} (as {a})", "{n}（命名为 {a}）", n=code(a.name), a=code(a.asname))
-        if a.asname
-        else code(a.name)
-        for a in node.names
-    ]
-    return ctx.t("imports {n} from {s}", "从{s}导入 {n}", n=ctx.join(names), s=source)
-
-
-def global_(node: ast.Global, ctx: Ctx) -> str:
-    return ctx.t(
-        "declares that {n} here means the module-level (global) variable, so assigning to it "
-        "changes the global one",
-        "声明这里的 {n} 指模块级（全局）变量，对它赋值会修改全局变量",
-        n=ctx.join([code(n) for n in node.names]),
-    )
-
-
-def nonlocal_(node: ast.Nonlocal, ctx: Ctx) -> str:
-    return ctx.t(
-        "declares that {n} means the variable of the enclosing function, so assigning to it "
-        "changes that one",
-        "声明这里的 {n} 指外层函数中的变量，对它赋值会修改外层的变量",
-        n=ctx.join([code(n) for n in node.names]),
-    )
-
-
 SIMPLE = {
     ast.Assign: assign,
     ast.AugAssign: aug_assign,
@@ -433,10 +365,10 @@ SIMPLE = {
     ast.Raise: raise_,
     ast.Assert: assert_,
     ast.Delete: delete,
-    ast.Import: import_,
-    ast.ImportFrom: import_from,
-    ast.Global: global_,
-    ast.Nonlocal: nonlocal_,
+    ast.Import: names.import_,
+    ast.ImportFrom: names.import_from,
+    ast.Global: names.global_,
+    ast.Nonlocal: names.nonlocal_,
     ast.Pass: lambda n, c: c.t(
         "does nothing (a placeholder where a statement is required)",
         "什么也不做（在需要语句的地方占位）",
