@@ -30,6 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const start = async (): Promise<void> => {
     gaveUp = "";
     statusBar.setServerState("starting");
+    statusBar.update({ state: "not loaded" });
     const interpreter = resolveInterpreter(context.extensionPath, (line) => log.appendLine(`[client] ${line}`));
     log.appendLine(`[client] starting ${interpreter.command} -m server serve (${interpreter.source})`);
     const next = createClient(interpreter, keys, { log, trace }, {
@@ -44,7 +45,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             if (pick === "Setup report") void vscode.commands.executeCommand("prosepy.editor.doctor");
           });
       },
-      onRestarting: () => statusBar.setServerState("starting"),
+      onRestarting: () => {
+        statusBar.setServerState("starting");
+        statusBar.update({ state: "not loaded" }); // a new server has not loaded the model yet
+      },
       drawnInline: (uri, line, label) => results.drawn(uri, line, label),
     });
     next.onDidChangeState((e) => {

@@ -87,8 +87,14 @@ def test_vscode_headline_flow_with_real_model(tmp_path: Path) -> None:
     """The bundled Qwen2.5-Coder-0.5B writes the code (taken from the palette this time); the
     run must show 5050 inline, as a value or as the last printed line."""
     steps = ["open", "generate_palette", "run", "hover"]
-    with codeserver.code_server(tmp_path, {"headline.py": HEADLINE}, {}) as cs:
+    # no interpreter setting: the extension finds the environment setup made in the workspace
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "workspace" / ".venv").symlink_to(Path(sys.prefix))
+    settings = {"prosepy.server.pythonPath": ""}
+    with codeserver.code_server(tmp_path, {"headline.py": HEADLINE}, settings) as cs:
         seen = cs.flow(steps, "headline.py", timeout_s=900, prefix="vscode-real-model")
+        log = cs.server_log()
+    assert "(environment made by setup in " in log, log[:2000]
     code = seen["generate"]["text"].splitlines()
     assert code[0] == "# nl: 计算 1 到 100 的和"
     assert any(line.strip() and not line.startswith("#") for line in code[1:]), code

@@ -85,6 +85,9 @@ const inlineTexts = () =>
     return out;
   });
 
+/** The extension's model status item (not the server's progress, which also says "prosepy:"). */
+const statusItem = () => page.locator('.statusbar-item[id$="prosepy.model"]').first();
+
 const palette = async (title) => {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
@@ -145,7 +148,7 @@ try {
 
   if (steps.includes("status")) {
     await run("status", async () => {
-      const item = page.locator(".statusbar-item", { hasText: "prosepy:" }).first();
+      const item = statusItem();
       await item.waitFor();
       // wait for the server to answer: the item leaves "starting"
       const text = await poll("the server to start", async () => {
@@ -200,7 +203,7 @@ try {
       // sample the status bar while the model writes: it should say "generating · N tok"
       const statuses = [];
       let sampling = true;
-      const item = page.locator(".statusbar-item", { hasText: "prosepy:" }).first();
+      const item = statusItem();
       const sampler = (async () => {
         while (sampling) {
           const t = ((await item.textContent().catch(() => "")) ?? "").trim();
@@ -316,7 +319,7 @@ try {
         hasText: "not restarted again",
       });
       await toast.first().waitFor();
-      const item = page.locator(".statusbar-item", { hasText: "prosepy:" }).first();
+      const item = statusItem();
       const status = await poll("the status bar to say the server stopped", async () => {
         const t = ((await item.textContent()) ?? "").trim();
         return /stopped/.test(t) ? t : "";
