@@ -201,7 +201,7 @@ def _behaviour(node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: Ctx) -> str:
         )
     if len(body) <= blocks.BODY_STATEMENTS and ctx.depth < blocks.MAX_DEPTH:
         return (
-            ctx.t(". When called, it {b}", "。调用时，它会{b}", b=blocks.summary(body, ctx))
+            ctx.t(". When called: {b}", "。调用时：{b}", b=blocks.summary(body, ctx))
             if body
             else ""
         )

@@ -296,6 +296,8 @@ def condition(node: ast.AST, ctx: Ctx) -> str:
                 "{x} 为假值（如空、0 或 None）",
                 x=code(inner_node),
             )
+        if isinstance(inner_node, ast.Call) and describe(inner_node, ctx) is None:
+            return ctx.t("{x} gives a falsy result", "{x} 的结果为假值", x=code(inner_node))
         return ctx.t("it is not the case that {c}", "并非{c}", c=condition(inner_node, ctx))
     if isinstance(node, ast.Call):
         qual = ctx.qualname(node.func)

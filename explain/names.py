@@ -80,6 +80,8 @@ def import_from(node: ast.ImportFrom, ctx: Ctx) -> str:
             source = (
                 ctx.t("this package", "本包")
                 if node.level == 1
+                else ctx.t("the parent package", "上一级的包")
+                if node.level == 2
                 else ctx.t("the package {n} levels up", "上 {n} 级的包", n=node.level - 1)
             )
     else:

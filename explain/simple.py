@@ -231,7 +231,7 @@ def return_(node: ast.Return, ctx: Ctx) -> str:
     else:
         what = expr.value(node.value, ctx)
     if fname:
-        return ctx.t("returns {v} from {f}", "从 {f} 返回 {v}", v=what, f=fname)
+        return ctx.t("{f} returns {v}", "从 {f} 返回 {v}", v=what, f=fname)
     return ctx.t("returns {v}", "返回 {v}", v=what)
 
 
