@@ -23,7 +23,7 @@ def test_doctor_reports_python_and_sections() -> None:
     result = prosepy("doctor")
     assert "[python]" in result.stdout
     assert sys.executable in result.stdout
-    assert "[models]" in result.stdout and "[sandbox]" in result.stdout
+    assert "[model]" in result.stdout and "[sandbox]" in result.stdout
     # exit code 1 exactly when something is missing, and the summary line agrees
     missing = "MISS" in result.stdout
     assert result.returncode == (1 if missing else 0)

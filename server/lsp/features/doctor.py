@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from server import doctor
-
-if TYPE_CHECKING:
-    from server.lsp.server import ProsepyServer
+from server.lsp.server import ProsepyServer  # at run time: pygls reads command annotations
 
 COMMAND = "prosepy.doctor"
 
