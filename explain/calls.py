@@ -296,7 +296,11 @@ def _open(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:
         return ctx.t("the file {p}, opened", "打开的文件 {p}", p=code(node.args[0])), None
     en, zh = _MODES[mode[0]]
     if "+" in mode:
-        en, zh = en + " and reading", zh + "并可读取"
+        en, zh = (
+            ("reading and writing", "读写")
+            if mode[0] == "r"
+            else (en + " and reading", zh + "并可读取")
+        )
     binary = ctx.t(" as bytes", "（二进制）") if "b" in mode else ""
     enc = _kw(node, "encoding")
     encoding = ctx.t(" with encoding {e}", "（编码 {e}）", e=code(enc)) if enc is not None else ""

@@ -47,6 +47,11 @@ _ARITH = {
 _SHORT = 70
 
 
+def is_numeric(node: ast.AST, ctx: Ctx) -> bool:
+    """Visibly a number: a numeric literal, or a name or call known to give one."""
+    return _numeric(node, ctx)
+
+
 def _numeric(node: ast.AST, ctx: Ctx) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         return _numeric(node.operand, ctx)

@@ -15,7 +15,7 @@ from explain.core import Ctx, code
 from explain.known import TEMPLATES
 
 #: Methods whose template only holds when the receiver is text.
-NEEDS_STR = {".split/1", ".find/1"}
+NEEDS_STR = {".split/1", ".find/1", ".encode/1"}
 
 
 def describe_method(node: ast.Call, ctx: Ctx) -> tuple[str | None, str | None]:

@@ -128,7 +128,9 @@ def aug_assign(node: ast.AugAssign, ctx: Ctx) -> str:
         return ctx.t("repeats {x} {v} times", "把 {x} 重复 {v} 次", x=x, v=v)
     if isinstance(node.op, ast.Sub) and kind == "set":
         return ctx.t("removes from {x} the items of {v}", "从 {x} 中去掉 {v} 的各项", x=x, v=v)
-    if type(node.op) in _AUG:
+    numeric = kind == "num" or expr.is_numeric(node.value, ctx)
+    if type(node.op) in _AUG and (isinstance(node.op, ast.Add) or numeric):
+        # Only `+=` reads the same for numbers, text and lists; `/=` also joins paths...
         en, zh = _AUG[type(node.op)]
         return ctx.t(en, zh, x=x, v=v)
     op = ast.unparse(ast.BinOp(left=node.target, op=node.op, right=node.value))
