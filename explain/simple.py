@@ -89,7 +89,7 @@ def store(target: ast.expr, value: ast.expr, ctx: Ctx) -> str:
                 v=expr.operand(value, ctx),
             )
         kind = ctx.kind(target.value)
-        if kind == "dict" or isinstance(key, ast.Constant) and isinstance(key.value, str):
+        if kind == "dict":
             return ctx.t(
                 "stores {v} in {d} under the key {k}",
                 "把 {v} 存入 {d} 中键 {k} 处",

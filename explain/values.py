@@ -77,10 +77,12 @@ def subscript(node: ast.Subscript, ctx: Ctx) -> str | None:
             i=index,
             x=x,
         )
-    if kind == "dict" or isinstance(s, ast.Constant) and isinstance(s.value, str):
+    if kind == "dict":
         return ctx.t(
             "the value stored under the key {k} in {x}", "{x} 中键 {k} 对应的值", k=code(s), x=x
         )
+    if isinstance(s, ast.Constant) and isinstance(s.value, str):  # a dict, a table's column...
+        return ctx.t("the entry {k} of {x}", "{x} 中 {k} 对应的项", k=code(s), x=x)
     return None
 
 
