@@ -103,8 +103,28 @@ garbage = st.one_of(
 ).map(lambda b: Probe(b, None))
 
 
+@st.composite
+def document_changes(draw: st.DrawFn) -> Probe:
+    """didChange on the open fuzz document: odd versions, ranges past the end, odd text."""
+    change = {
+        "range": draw(ranges),
+        "text": draw(st.text(max_size=30) | st.sampled_from(["\r\n", "\ud83d", "\x00", "😀"])),
+    }
+    full = {"text": draw(st.text(max_size=60))}
+    params = {
+        "textDocument": {"uri": "file:///tmp/fuzz.py", "version": draw(coordinates)},
+        "contentChanges": draw(
+            st.lists(st.sampled_from([change, full]) | st.just(change), max_size=3)
+        ),
+    }
+    body = json.dumps({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": params})
+    return Probe(body.encode(), None)
+
+
 def traffic(next_id: list[int]) -> st.SearchStrategy[Probe]:
-    return st.one_of(requests(next_id), requests(next_id), notifications(), garbage)
+    return st.one_of(
+        requests(next_id), requests(next_id), notifications(), garbage, document_changes()
+    )
 
 
 def huge_request(msg_id: int, megabytes: int = 8) -> Probe:

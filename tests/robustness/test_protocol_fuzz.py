@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.rawlsp import RawServer
-from tests.robustness.fuzz import Probe, huge_request, traffic
+from tests.robustness.fuzz import Probe, huge_request, requests, traffic
 
 _ids = [1000]
 
@@ -66,3 +66,34 @@ def test_wrong_content_length_does_not_kill_the_server(server: RawServer) -> Non
     server.proc.stdin.write(b"Content-Length: 5\r\n\r\n" + body + b"\r\n")
     server.proc.stdin.flush()
     _alive(server)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    before=st.lists(requests(_ids), min_size=1, max_size=10),
+    after=st.lists(requests(_ids), min_size=1, max_size=10),
+)
+def test_before_initialize_and_after_shutdown(before: list[Probe], after: list[Probe]) -> None:
+    """Generated requests before ``initialize`` and after ``shutdown`` are refused, none
+    served (-32002 / -32600, or -32602 when malformed anyway); the
+    server then initializes normally, and ``exit`` after ``shutdown`` ends it with status 0."""
+    raw = RawServer()
+    try:
+        for probe in before:
+            raw.send_bytes(probe.body)
+        for probe in before:
+            # -32002 not initialized; a malformed one may be refused as such first
+            assert raw.wait_response(probe.expect_id)["error"]["code"] in (-32002, -32600, -32602)
+        assert "capabilities" in raw.initialize()["result"]
+        _alive(raw)
+        raw.request("bye", "shutdown", None)
+        assert raw.wait_response("bye")["result"] is None
+        for probe in after:
+            raw.send_bytes(probe.body)
+        for probe in after:
+            assert raw.wait_response(probe.expect_id)["error"]["code"] in (-32600, -32602)
+        raw.send({"jsonrpc": "2.0", "method": "exit", "params": None})
+        assert raw.proc.wait(timeout=30) == 0
+    finally:
+        if raw.proc.poll() is None:
+            raw.proc.kill()
