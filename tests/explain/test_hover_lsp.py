@@ -134,3 +134,20 @@ async def test_unparsable_document_and_hover_providers(
     assert (
         await _hover(raw_client, uri, 1, 0) is None
     )  # the broken line itself: nothing certain to say
+
+
+async def test_hover_on_a_run_line_adds_the_run_output(
+    raw_client: LanguageClient, tmp_path: Path
+) -> None:
+    """The hover aggregates: explanation first, then what the run feature's provider shows."""
+    await raw_client.initialize_session(initialize_params())
+    uri = (tmp_path / "run.py").as_uri()
+    _open(raw_client, uri, "count = 0\ntotal = 10\nx = total / count\n")
+    rng = {"start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 17}}
+    await raw_client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="prosepy.run", arguments=[{"uri": uri, "range": rng}])
+    )
+    text = await _hover(raw_client, uri, 2, 4)
+    assert text is not None
+    assert text.startswith("Sets `x` to `total` divided by `count`.")
+    assert "ZeroDivisionError" in text.split("---", 1)[1]  # the run's error, after the explanation
