@@ -76,11 +76,12 @@ typing = st.lists(
 def _type(doc: Doc, edits: list[tuple[float, str, int]]) -> int:
     typed = 0
     for where, piece, pause in edits:
-        text = doc.text
-        offset = int(where * len(text))
-        if 0 < offset < len(text) and text[offset - 1] == "\r" and text[offset] == "\n":
-            offset += 1  # an editor's cursor is never inside a CRLF
-        doc.type_at(offset, piece)
+        with doc.editor.lock:  # not between an applyEdit and this keystroke
+            text = doc.text
+            offset = int(where * len(text))
+            if 0 < offset < len(text) and text[offset - 1] == "\r" and text[offset] == "\n":
+                offset += 1  # an editor's cursor is never inside a CRLF
+            doc.type_at(offset, piece)
         typed += len(piece)
         time.sleep(pause / 1000)
     return typed
