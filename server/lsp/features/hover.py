@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import logging
 import sys
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,8 @@ class HoverService:
 
     parsed: dict[str, tuple[Any, Parsed | None]] = field(default_factory=dict)
     jedi_results: OrderedDict[JediKey, str | None] = field(default_factory=OrderedDict)
+    #: jedi_results is written by the worker thread and read on the event loop.
+    lock: threading.Lock = field(default_factory=threading.Lock)
     pool: concurrent.futures.ThreadPoolExecutor = field(
         default_factory=lambda: concurrent.futures.ThreadPoolExecutor(1, "prosepy-jedi")
     )
@@ -67,14 +70,16 @@ class HoverService:
 
     def forget(self, uri: str) -> None:
         self.parsed.pop(uri, None)
-        for key in [k for k in self.jedi_results if k[0] == uri]:
-            del self.jedi_results[key]
+        with self.lock:
+            for key in [k for k in self.jedi_results if k[0] == uri]:
+                del self.jedi_results[key]
 
     def _remember(self, key: JediKey, value: str | None) -> None:
-        self.jedi_results[key] = value
-        self.jedi_results.move_to_end(key)
-        while len(self.jedi_results) > 512:
-            self.jedi_results.popitem(last=False)
+        with self.lock:
+            self.jedi_results[key] = value
+            self.jedi_results.move_to_end(key)
+            while len(self.jedi_results) > 512:
+                self.jedi_results.popitem(last=False)
 
     def _run_jedi(
         self, job: _Job, source: str, path: str | None, line: int, col: int
@@ -96,8 +101,9 @@ class HoverService:
         self, key: JediKey, source: str, path: str | None, line: int, col: int, budget_s: float
     ) -> str | None:
         """jedi's answer if it comes within the budget, else None (kept for next time)."""
-        if key in self.jedi_results:
-            return self.jedi_results[key]
+        with self.lock:
+            if key in self.jedi_results:
+                return self.jedi_results[key]
         self.latest = key
         job = _Job(key)
         busy = self.running is not None
