@@ -137,7 +137,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         { uri: uriOf(editor), range: lspRange(range) },
         "explaining with the model",
       );
-      if (result !== undefined && result !== null) {
+      const failed = (result as { error?: unknown } | undefined)?.error;
+      if (typeof failed === "string") {
+        void vscode.window.showErrorMessage(`prosepy: could not explain the selection: ${failed}`);
+      } else if (result !== undefined && result !== null) {
         await ctx.reports.show("Explanation.md", explanationText(result, editor.document.getText(range)));
       }
     }),

@@ -25,6 +25,7 @@ pytestmark = [
 
 HEADLINE = "# nl: 计算 1 到 100 的和\n"
 SCRIPTED_CODE = "total = sum(range(1, 101))\nprint(total)"
+EXPLANATION = "It adds up the whole numbers from 1 to 100 and prints the total, 5050."
 
 
 def _hover_available() -> bool:
@@ -36,11 +37,12 @@ def _hover_available() -> bool:
 def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     script = tmp_path / "model.json"
     # slow enough (~2 s) for the status bar to show the generation in progress
-    reply = f"```python\n{SCRIPTED_CODE}\n```"
-    script.write_text(json.dumps({"replies": [reply], "token_delay_s": 0.1}))
+    # the second reply answers "Explain Selection with the Model"
+    replies = [f"```python\n{SCRIPTED_CODE}\n```", EXPLANATION]
+    script.write_text(json.dumps({"replies": replies, "token_delay_s": 0.1}))
     steps = ["open", "status", "generate", "run"]
     steps += ["hover"] if _hover_available() else []
-    steps += ["edit", "error", "doctor"]
+    steps += ["edit", "error", "explain", "doctor"]
     with codeserver.code_server(
         tmp_path, {"headline.py": HEADLINE}, {}, {"PROSEPY_SCRIPTED_MODEL": str(script)}
     ) as cs:
@@ -78,6 +80,10 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     assert errors and errors[0].startswith("✗ ZeroDivisionError"), seen["error"]
     assert seen["error"]["squiggle"] is True
 
+    # the model's explanation of the selected lines opens beside the code
+    explained = " ".join(seen["explain"]["text"].split())  # the markdown view wraps lines
+    assert EXPLANATION in explained and "total = sum(range(1, 101))" in explained, explained
+
     report = seen["doctor"]["text"]
     assert "prosepy" in report and "[python]" in report
 
@@ -86,7 +92,7 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
 def test_vscode_headline_flow_with_real_model(tmp_path: Path) -> None:
     """The bundled Qwen2.5-Coder-0.5B writes the code (taken from the palette this time); the
     run must show 5050 inline, as a value or as the last printed line."""
-    steps = ["open", "generate_palette", "run", "hover"]
+    steps = ["open", "generate_palette", "run", "hover", "explain"]
     # no interpreter setting: the extension finds the environment setup made in the workspace
     (tmp_path / "workspace").mkdir()
     (tmp_path / "workspace" / ".venv").symlink_to(Path(sys.prefix))
@@ -101,6 +107,9 @@ def test_vscode_headline_flow_with_real_model(tmp_path: Path) -> None:
     assert any("5050" in x["text"] for x in seen["run"]["inline"]), seen["run"]
     # whatever the model wrote, hovering its first line explains it
     assert seen["hover"]["text"].strip(), seen["hover"]
+    # and the model explains the selected lines in words after the quoted code
+    words = seen["explain"]["text"].rsplit("```", 1)[-1]
+    assert len(words.split()) >= 3, seen["explain"]
 
 
 def test_vscode_gives_up_on_a_crashing_server_with_a_clear_error(tmp_path: Path) -> None:

@@ -3,8 +3,8 @@
 // result, hover a line, and open the setup report. Screenshots go to $SCREENSHOTS.
 //
 // Environment: URL (code-server, e.g. http://127.0.0.1:8080/?folder=/tmp/ws), FILE (name in
-// the explorer), STEPS (comma-separated subset of: open,status,generate,run,hover,edit,error,
-// doctor,crash),
+// the explorer), STEPS (comma-separated subset of: open,status,generate,generate_palette,run,
+// hover,edit,error,explain,doctor,crash),
 // SCREENSHOTS (directory), SHOT_PREFIX (file name prefix), PLAYWRIGHT_DIR (the node_modules holding playwright-core),
 // PROFILE_DIR (browser profile), EXPECT_INLINE (text the run must show inline, e.g. 5050).
 // Prints one JSON object on the last line of stdout: what each step saw.
@@ -326,6 +326,27 @@ try {
       });
       await shot("crash");
       return { toast: (await toast.first().innerText()).trim(), status };
+    });
+  }
+
+  if (steps.includes("explain")) {
+    await run("explain", async () => {
+      await page.mouse.move(5, 5);
+      await page.keyboard.press("Escape");
+      // select the generated lines (2-3) and ask the model to explain them
+      await clickLine("nl:");
+      await page.keyboard.press("Home");
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("Shift+ArrowDown");
+      await page.keyboard.press("Shift+End");
+      await palette("prosepy: Explain Selection with the Model");
+      const tab = page.locator(".tabs-container .tab", { hasText: "Explanation" }).first();
+      await tab.waitFor();
+      const doc = page.locator(".editor-instance .view-lines", { hasText: "# Explanation" }).last();
+      await doc.waitFor();
+      await page.waitForTimeout(500);
+      await shot("explain");
+      return { text: (await doc.innerText()).replace(/\u00a0/g, " ") };
     });
   }
 
