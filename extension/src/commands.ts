@@ -102,8 +102,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const editor = pythonEditor();
       if (!editor) return;
       const sel = editor.selection;
-      const range = sel.isEmpty ? editor.document.lineAt(sel.active.line).range : sel;
-      await execute(ctx, ServerCommand.run, { uri: uriOf(editor), range: lspRange(range) }, "running selection");
+      // no selection: the server runs the whole statement under the cursor (a def, a loop...)
+      const arg = sel.isEmpty
+        ? { uri: uriOf(editor), line: sel.active.line }
+        : { uri: uriOf(editor), range: lspRange(sel) };
+      await execute(ctx, ServerCommand.run, arg, sel.isEmpty ? "running statement" : "running selection");
     }),
     on("prosepy.editor.runCell", async () => {
       const editor = pythonEditor();

@@ -42,7 +42,7 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     script.write_text(json.dumps({"replies": replies, "token_delay_s": 0.1}))
     steps = ["open", "status", "generate", "run"]
     steps += ["hover"] if _hover_available() else []
-    steps += ["edit", "error", "explain", "doctor"]
+    steps += ["edit", "statement", "error", "explain", "doctor"]
     with codeserver.code_server(
         tmp_path, {"headline.py": HEADLINE}, {}, {"PROSEPY_SCRIPTED_MODEL": str(script)}
     ) as cs:
@@ -74,6 +74,9 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
 
     # typing on `total = ...` dropped its stale value (decoration and inlay hint alike)
     assert not any("5050" in x["text"] for x in seen["edit"]["all"]), seen["edit"]
+
+    # Alt+P R on that line runs just that statement, and its (new) value is drawn again
+    assert [x["text"] for x in seen["statement"]["inline"] if "5050" in x["text"]] == ["→ 5050"]
 
     # a raising line typed below, run with the Alt+P F chord: the exception at its line
     errors = [x["text"] for x in seen["error"]["inline"] if "ZeroDivisionError" in x["text"]]

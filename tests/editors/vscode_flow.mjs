@@ -4,7 +4,7 @@
 //
 // Environment: URL (code-server, e.g. http://127.0.0.1:8080/?folder=/tmp/ws), FILE (name in
 // the explorer), STEPS (comma-separated subset of: open,status,generate,generate_palette,run,
-// hover,edit,error,explain,doctor,crash),
+// hover,edit,statement,error,explain,doctor,crash),
 // SCREENSHOTS (directory), SHOT_PREFIX (file name prefix), PLAYWRIGHT_DIR (the node_modules holding playwright-core),
 // PROFILE_DIR (browser profile), EXPECT_INLINE (text the run must show inline, e.g. 5050).
 // Prints one JSON object on the last line of stdout: what each step saw.
@@ -287,6 +287,21 @@ try {
       });
       await shot("edited");
       return inline;
+    });
+  }
+
+  if (steps.includes("statement")) {
+    await run("statement", async () => {
+      // Alt+P R with no selection runs the statement under the cursor
+      await clickLine("total = sum");
+      await page.keyboard.press("Alt+P");
+      await page.keyboard.press("R");
+      const inline = await poll(`"${expectInline}" back after running the statement`, async () => {
+        const all = await inlineTexts();
+        return all.some((x) => x.text.includes(expectInline)) ? all : "";
+      });
+      await shot("statement");
+      return { inline };
     });
   }
 
