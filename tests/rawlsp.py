@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -20,11 +21,12 @@ class RawServer:
             [sys.executable, "-m", "server"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=open(os.environ.get("PROSEPY_TEST_STDERR", os.devnull), "wb"),
             cwd=ROOT,
             env=server_env(),
         )
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.responses: dict[Any, dict[str, Any]] = {}
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -54,7 +56,12 @@ class RawServer:
         self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
 
     def wait_response(self, msg_id: Any, timeout: float = 10.0) -> dict[str, Any]:
-        """Wait for the response with ``msg_id``, skipping notifications and server requests."""
+        """Wait for the response with ``msg_id``, skipping notifications and server requests.
+
+        Responses to other ids that arrive meanwhile are kept for their own wait.
+        """
+        if msg_id in self.responses:
+            return self.responses.pop(msg_id)
         while True:
             message = self.messages.get(timeout=timeout)
             if "method" in message and "id" in message:
@@ -65,6 +72,7 @@ class RawServer:
                 continue
             if message.get("id") == msg_id:
                 return message
+            self.responses[message.get("id")] = message
 
     def initialize(self) -> dict[str, Any]:
         self.request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": {}})

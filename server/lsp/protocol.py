@@ -26,6 +26,7 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.workspace import TextDocument, Workspace
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,19 @@ class ProsepyProtocol(LanguageServerProtocol):
             self._send_error(message.id, INVALID_REQUEST, "Server is shutting down")
             return
         super().handle_message(message)
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Any:
+        """pygls's shutdown, iterating over a copy: cancelling a pending request's future
+        removes it from ``_request_futures`` and broke pygls's loop mid-iteration."""
+        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
 
     def _send_error(self, msg_id: Any, code: int, message: str) -> None:
         """Write an error response directly: pygls's typed response needs a valid id."""

@@ -61,3 +61,18 @@ def test_request_after_shutdown_is_refused(raw: RawServer) -> None:
     assert raw.wait_response(20)["result"] is None
     raw.request(21, "workspace/executeCommand", {"command": "prosepy.doctor"})
     assert raw.wait_response(21)["error"]["code"] == -32600
+
+
+def test_shutdown_with_a_request_still_running(raw: RawServer) -> None:
+    raw.initialize()
+    raw.open_document("file:///tmp/slow.py", "import time\ntime.sleep(30)\n")
+    raw.request(
+        30,
+        "workspace/executeCommand",
+        {"command": "prosepy.runFile", "arguments": [{"uri": "file:///tmp/slow.py"}]},
+    )
+    raw.request(31, "shutdown", None)
+    assert raw.wait_response(31, timeout=30)["result"] is None
+    # the pending run is answered too (cancelled or finished), not left hanging
+    pending = raw.wait_response(30, timeout=30)
+    assert "error" in pending or "result" in pending
