@@ -20,6 +20,10 @@ _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[ \t]*$", re.MULTILINE)
 _NL_LINE = re.compile(r"^[ \t]*#[ \t]*(nl:|<-)", re.IGNORECASE)
 
 
+#: Why a reply was refused when it held nothing new (only copied context, or prose).
+NO_CODE = "the model wrote no new code"
+
+
 class CleanError(Exception):
     """The reply holds no usable code; the message says why."""
 
@@ -216,7 +220,7 @@ def clean_reply(
     lines = _drop_echo(lines[::-1], after[::-1])[::-1]
     code = "\n".join(lines).strip("\n")
     if not code.strip() and not imports:
-        raise CleanError("the model wrote no code")
+        raise CleanError(NO_CODE)
     if not code.strip():
         code = "pass"
     return Draft(code=code, imports=imports)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from server.config import GenerateSettings
-from server.generation.clean import CleanError, Draft, clean_reply
+from server.generation.clean import NO_CODE, CleanError, Draft, clean_reply
 from server.generation.context import FileContext, gather
 from server.generation.place import Placement, place
 from server.generation.prompt import AFTER_LINES, Prompt, build_prompt, repair_messages
@@ -197,7 +197,12 @@ class Generator:
                 outcome.repaired = attempt > 0
                 outcome.message = ""
                 break
-            outcome.message = f"the generated code does not parse: {error}; nothing inserted"
+            nothing_new = error == NO_CODE
+            outcome.message = (
+                f"{NO_CODE}; nothing inserted"
+                if nothing_new
+                else f"the generated code does not parse: {error}; nothing inserted"
+            )
             if result.finish_reason == "length":
                 outcome.message = (
                     f"the generated code was cut off at {self.settings.max_tokens} tokens "
@@ -206,7 +211,9 @@ class Generator:
                 break
             if attempt == 0:
                 logger.info("generated code does not parse (%s): one repair round", error)
-                messages = repair_messages(job.prompt, result.text, error or "syntax error")
+                messages = repair_messages(
+                    job.prompt, result.text, error or "syntax error", nothing_new, job.request.text
+                )
         outcome.seconds = time.monotonic() - start
         if outcome.ok:
             with self._lock:

@@ -119,10 +119,15 @@ def build_prompt(request: NlRequest, ctx: FileContext, budget: int) -> Prompt:
     return Prompt(messages, context_text, spent)
 
 
-def repair_messages(prompt: Prompt, reply: str, error: str) -> list[ChatMessage]:
-    """The conversation for the one repair round: the broken reply and the parse error."""
-    return [
-        *prompt.messages,
-        ChatMessage("assistant", reply),
-        ChatMessage("user", REPAIR.format(error=error)),
-    ]
+NOTHING_NEW = (
+    "That only repeats code that is already there. Write the missing code that does the "
+    "request ({request}), as exactly one fenced ```python block."
+)
+
+
+def repair_messages(
+    prompt: Prompt, reply: str, error: str, nothing_new: bool = False, request: str = ""
+) -> list[ChatMessage]:
+    """The conversation for the one repair round: the reply and what is wrong with it."""
+    follow_up = NOTHING_NEW.format(request=request) if nothing_new else REPAIR.format(error=error)
+    return [*prompt.messages, ChatMessage("assistant", reply), ChatMessage("user", follow_up)]

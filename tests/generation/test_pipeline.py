@@ -92,9 +92,11 @@ def test_timeout_cancel_and_model_errors_give_messages() -> None:
     assert "model file missing" in outcome.message and "prosepy model install" in outcome.message
 
 
-def test_answer_without_code_is_refused() -> None:
-    outcome, _ = generate_text(gen(Replies("", "")), HEADLINE, 0)
-    assert not outcome.ok and "no code" in outcome.message
+def test_answer_without_new_code_is_refused_after_asking_again() -> None:
+    model = Replies("```python\n# nl: 计算 1 到 100 的和\n```", "")
+    outcome, _ = generate_text(gen(model), HEADLINE, 0)
+    assert not outcome.ok and "no new code" in outcome.message
+    assert "only repeats" in model.requests[1].messages[-1].content
 
 
 def test_no_request_on_line() -> None:
