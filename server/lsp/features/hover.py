@@ -188,6 +188,9 @@ def register(server: ProsepyServer) -> None:
         doc = params.text_document
         if doc.language_id in ("python", "") and doc.uri.startswith("file:"):
             document = server.workspace.get_text_document(doc.uri)
+            # Parse now (the first hover then costs well under a millisecond) and let jedi
+            # read the file on its thread meanwhile.
+            service.parse(doc.uri, document.version, document.source)
             service.warm(doc.text, _path_of(doc.uri, document))
 
     server.on_document("open", on_open)
