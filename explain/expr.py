@@ -254,10 +254,10 @@ def _compare_pair(a: ast.AST, op: ast.cmpop, b: ast.AST, ctx: Ctx) -> str:
         and isinstance(a.op, ast.Mod)
         and int_value(a.right) == 2
         and not _is_text(a.left, ctx)
-        and isinstance(op, ast.Eq | ast.NotEq)
+        and isinstance(op, ast.Eq)
         and int_value(b) in (0, 1)
-    ):
-        even = (int_value(b) == 0) == isinstance(op, ast.Eq)
+    ):  # (`x % 2 != 0` is also true for 2.5, so only `==` is put in words)
+        even = int_value(b) == 0
         return (
             ctx.t("{x} is even", "{x} 是偶数", x=code(a.left))
             if even

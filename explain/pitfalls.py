@@ -121,9 +121,10 @@ def find(stmt: ast.stmt, ctx: Ctx) -> list[str]:
         if mutated:
             out.append(
                 ctx.t(
-                    "the loop changes {x} while looping over it ({m}), which skips or "
-                    "repeats items; loop over a copy such as {c}",
-                    "循环在遍历 {x} 的同时修改它（{m}），会跳过或重复元素；请遍历副本，如 {c}",
+                    "the loop changes {x} while looping over it ({m}), so it can skip items "
+                    "or also visit the added ones; loop over a copy such as {c}",
+                    "循环在遍历 {x} 的同时修改它（{m}），可能跳过元素或连新加入的元素也遍历；"
+                    "请遍历副本，如 {c}",
                     x=code(stmt.iter),
                     m=code(mutated),
                     c=code(f"{stmt.iter.id}[:]"),

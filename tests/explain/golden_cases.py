@@ -851,8 +851,8 @@ CASES = [
         "xs = [1, 2]\nfor x in xs:\n    xs.remove(x)\n",
         2,
         None,
-        "Repeats for each item `x` of `xs`: calls `xs.remove` with `x`.\n\n- ⚠️ **Watch out:** The loop changes `xs` while looping over it (`xs.remove(x)`), which skips or repeats items; loop over a copy such as `xs[:]`.",
-        "对 `xs` 中的每一项 `x` 重复执行：以 `x` 为参数调用 `xs.remove`。\n\n- ⚠️ **注意：** 循环在遍历 `xs` 的同时修改它（`xs.remove(x)`），会跳过或重复元素；请遍历副本，如 `xs[:]`。",
+        "Repeats for each item `x` of `xs`: calls `xs.remove` with `x`.\n\n- ⚠️ **Watch out:** The loop changes `xs` while looping over it (`xs.remove(x)`), so it can skip items or also visit the added ones; loop over a copy such as `xs[:]`.",
+        "对 `xs` 中的每一项 `x` 重复执行：以 `x` 为参数调用 `xs.remove`。\n\n- ⚠️ **注意：** 循环在遍历 `xs` 的同时修改它（`xs.remove(x)`），可能跳过元素或连新加入的元素也遍历；请遍历副本，如 `xs[:]`。",
     ),
     (
         "unknown_call",
