@@ -183,7 +183,10 @@ def _behaviour(node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: Ctx) -> str:
         return ""
     own = _own_nodes(node.body)
     yields = [n for n in own if isinstance(n, ast.Yield | ast.YieldFrom)]
-    returns = [n for n in own if isinstance(n, ast.Return) and n.value is not None]
+    returns = sorted(
+        (n for n in own if isinstance(n, ast.Return) and n.value is not None),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
     body = [
         s
         for s in node.body
@@ -207,15 +210,22 @@ def _behaviour(node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: Ctx) -> str:
         )
     distinct = list(dict.fromkeys(ast.unparse(r.value) for r in returns if r.value is not None))
     if len(distinct) == 1:
-        return ctx.t(". It returns {r}", "。它返回 {r}", r=code(distinct[0]))
+        return ctx.t(
+            ". Where it returns a value, the value is {r}",
+            "。它用 `return` 返回的值是 {r}",
+            r=code(distinct[0]),
+        )
     if 1 < len(distinct) <= 3:
         return ctx.t(
-            ". Depending on the case it returns {r}",
-            "。根据情况返回 {r}",
+            ". Where it returns a value, the value is {r}, depending on the case",
+            "。它用 `return` 返回的值视情况为 {r}",
             r=ctx.join([code(d) for d in distinct], "or"),
         )
     if not returns:
-        return ctx.t(". It returns nothing (None)", "。它不返回值（返回 None）")
+        return ctx.t(
+            ". It has no `return` with a value: a call that finishes gives None",
+            "。它没有带值的 `return`：调用正常结束时得到 None",
+        )
     return ""
 
 

@@ -918,4 +918,20 @@ CASES = [
         "If `exists(path)` gives a falsy result, ends `f`, returning None.",
         "如果 `exists(path)` 的结果为假值，就结束 `f`，返回 None。",
     ),
+    (
+        "def_long_returns",
+        "def f(x):\n    a = 1\n    b = 2\n    c = 3\n    if x:\n        return a\n    return b\n",
+        1,
+        None,
+        "Defines the function `f`, taking `x`. Where it returns a value, the value is `a` or `b`, depending on the case.",
+        "定义函数 `f`，参数为 `x`。它用 `return` 返回的值视情况为 `a` 或 `b`。",
+    ),
+    (
+        "def_long_no_return",
+        "def g():\n    a = 1\n    b = 2\n    c = 3\n    print(a)\n",
+        1,
+        None,
+        "Defines the function `g`, taking no arguments. It has no `return` with a value: a call that finishes gives None.",
+        "定义函数 `g`，不接收参数。它没有带值的 `return`：调用正常结束时得到 None。",
+    ),
 ]
