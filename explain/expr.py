@@ -107,11 +107,20 @@ def _binop(node: ast.BinOp, ctx: Ctx) -> str | None:
             "{a} repeated {b} times", "{a} 重复 {b} 次", a=code(node.left), b=code(node.right)
         )
     if op is ast.Add and _is_text(node.left, ctx) and _is_text(node.right, ctx):
+        parts = [node.right]
+        left = node.left
+        while (
+            isinstance(left, ast.BinOp)
+            and isinstance(left.op, ast.Add)
+            and _is_text(left.right, ctx)
+        ):
+            parts.append(left.right)
+            left = left.left
+        parts.append(left)
         return ctx.t(
-            "{a} followed by {b}, as one text",
-            "{a} 与 {b} 连接成的文本",
-            a=operand(node.left, ctx),
-            b=operand(node.right, ctx),
+            "the texts {p} joined into one",
+            "{p} 连接成的文本",
+            p=ctx.join([code(p) for p in reversed(parts)]),
         )
     if op not in _ARITH:
         return None

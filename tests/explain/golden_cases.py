@@ -934,4 +934,12 @@ CASES = [
         "Defines the function `g`, taking no arguments. It has no `return` with a value: a call that finishes gives None.",
         "定义函数 `g`，不接收参数。它没有带值的 `return`：调用正常结束时得到 None。",
     ),
+    (
+        "text_concat",
+        "name = 'Ann'\ngreeting = 'Hello, ' + name + '!'\n",
+        2,
+        None,
+        "Sets `greeting` to the texts `'Hello, '`, `name` and `'!'` joined into one.",
+        "把 `greeting` 设为 `'Hello, '`、`name` 和 `'!'` 连接成的文本。",
+    ),
 ]
