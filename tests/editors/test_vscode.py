@@ -42,11 +42,12 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     script.write_text(json.dumps({"replies": replies, "token_delay_s": 0.1}))
     steps = ["open", "status", "generate", "run"]
     steps += ["hover"] if _hover_available() else []
-    steps += ["edit", "statement", "error", "explain", "doctor"]
+    steps += ["edit", "statement", "error", "explain", "doctor", "restart"]
     with codeserver.code_server(
         tmp_path, {"headline.py": HEADLINE}, {}, {"PROSEPY_SCRIPTED_MODEL": str(script)}
     ) as cs:
         seen = cs.flow(steps, "headline.py", prefix="vscode-scripted")
+        log = cs.server_log()
 
     assert seen["open"]["text"].startswith("# nl: 计算 1 到 100 的和")
     assert seen["status"]["text"].startswith("prosepy: ")
@@ -89,6 +90,10 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
 
     report = seen["doctor"]["text"]
     assert "prosepy" in report and "[python]" in report
+
+    # "Restart Language Server" starts a new server, which has not loaded the model yet
+    assert seen["restart"]["text"] == "prosepy: model not loaded", seen["restart"]
+    assert log.count("-m server serve (setting prosepy.server.pythonPath)") == 2, log[-2000:]
 
 
 @pytest.mark.model

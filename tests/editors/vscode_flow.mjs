@@ -4,7 +4,7 @@
 //
 // Environment: URL (code-server, e.g. http://127.0.0.1:8080/?folder=/tmp/ws), FILE (name in
 // the explorer), STEPS (comma-separated subset of: open,status,generate,generate_palette,run,
-// hover,edit,statement,error,explain,doctor,crash),
+// hover,edit,statement,error,explain,doctor,restart,crash),
 // SCREENSHOTS (directory), SHOT_PREFIX (file name prefix), PLAYWRIGHT_DIR (the node_modules holding playwright-core),
 // PROFILE_DIR (browser profile), EXPECT_INLINE (text the run must show inline, e.g. 5050).
 // Prints one JSON object on the last line of stdout: what each step saw.
@@ -325,6 +325,21 @@ try {
       await page.waitForTimeout(500);
       await shot("run-error");
       return { inline, squiggle };
+    });
+  }
+
+  if (steps.includes("restart")) {
+    await run("restart", async () => {
+      await palette("prosepy: Restart Language Server");
+      const item = statusItem();
+      const seenTexts = [];
+      const text = await poll("a fresh server", async () => {
+        const t = ((await item.textContent()) ?? "").trim();
+        if (seenTexts[seenTexts.length - 1] !== t) seenTexts.push(t);
+        return seenTexts.some((x) => /starting/.test(x)) && t === "prosepy: model not loaded" ? t : "";
+      });
+      await shot("restarted");
+      return { text, seen: seenTexts };
     });
   }
 
