@@ -3,7 +3,7 @@
 --
 -- Environment: PROSEPY_PYTHON (interpreter with prosepy), FLOW_FILE (the Python file to open),
 -- FLOW_RESULT (where to write what was seen, as JSON), FLOW_STEPS (comma-separated subset of
--- generate,run,error,hover), FLOW_NO_RESOLVE (1: no codeAction/resolve support), FLOW_TIMEOUT_MS (per request).
+-- generate,run,error,hover,explain), FLOW_NO_RESOLVE (1: no codeAction/resolve support), FLOW_TIMEOUT_MS (per request).
 -- Works on Neovim 0.7 (Debian) and later: start_client + buf_attach_client + *_sync requests.
 
 local python = os.getenv("PROSEPY_PYTHON") or "python3"
@@ -217,6 +217,18 @@ step("hover", function()
   assert(hover, "no hover")
   local contents = vim.lsp.util.convert_input_to_markdown_lines(hover.contents)
   return { line = line, text = table.concat(contents, "\n") }
+end)
+
+-- the model explains a selection on request (workspace/executeCommand, as any client can)
+step("explain", function()
+  local reply = client.request_sync("workspace/executeCommand", {
+    command = "prosepy.explainWithModel",
+    arguments = { { uri = uri, range = { start = { line = 1, character = 0 }, ["end"] = { line = 2, character = 0 } } } },
+  }, timeout, bufnr)
+  if reply.err then
+    error(vim.inspect(reply.err))
+  end
+  return reply.result
 end)
 
 client.stop()

@@ -21,6 +21,7 @@ NVIM = shutil.which("nvim")
 ROOT = Path(__file__).resolve().parents[2]
 HEADLINE = "# nl: 计算 1 到 100 的和\n"
 SCRIPTED_CODE = "total = sum(range(1, 101))\nprint(total)"
+EXPLANATION = "It adds up the whole numbers from 1 to 100 and prints the total, 5050."
 
 pytestmark = [
     pytest.mark.editor,
@@ -72,7 +73,8 @@ def nvim_flow(tmp: Path, steps: list[str], env: dict[str, str], timeout_s: float
 @pytest.fixture
 def scripted(tmp_path: Path) -> dict[str, str]:
     script = tmp_path / "model.json"
-    script.write_text(json.dumps({"replies": [f"```python\n{SCRIPTED_CODE}\n```"]}))
+    replies = [f"```python\n{SCRIPTED_CODE}\n```", EXPLANATION]
+    script.write_text(json.dumps({"replies": replies}))
     return {"PROSEPY_SCRIPTED_MODEL": str(script)}
 
 
@@ -81,6 +83,7 @@ def test_neovim_generate_run_error_hover(
     tmp_path: Path, scripted: dict[str, str], no_resolve: str
 ) -> None:
     steps = ["generate", "run", "error"] + (["hover"] if _hover_available() else [])
+    steps += ["explain"]
     seen = nvim_flow(tmp_path, steps, {**scripted, "FLOW_NO_RESOLVE": no_resolve})
 
     gen = seen["generate"]
@@ -98,7 +101,9 @@ def test_neovim_generate_run_error_hover(
     assert on_line and "ZeroDivisionError" in on_line[0]["message"], err["diagnostics"]
 
     if "hover" in seen:
-        assert seen["hover"]["text"].strip()
+        assert "total" in seen["hover"]["text"], seen["hover"]
+
+    assert seen["explain"]["text"].strip() == EXPLANATION, seen["explain"]
 
 
 @pytest.mark.model
