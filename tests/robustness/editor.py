@@ -103,6 +103,8 @@ class Doc:
         """Replace code points ``start:end`` and tell the server (one ranged didChange)."""
         with self.editor.lock:
             text = self.text
+            for at in (start, end):  # an editor's cursor is never between \r and \n
+                assert not (0 < at < len(text) and text[at - 1 : at + 1] == "\r\n"), at
             rng = {"start": position_of(text, start), "end": position_of(text, end)}
             self.chars[start:end] = [(c, origin) for c in new]
             self.version += 1

@@ -46,7 +46,9 @@ def hover_text(editor: Editor, doc: Doc, line: int, character: int) -> str:
 
 
 def run_statement(editor: Editor, doc: Doc, line: int) -> dict[str, Any]:
-    found: dict[str, Any] = result(editor, editor.command("prosepy.run", {"uri": doc.uri, "line": line}))
+    found: dict[str, Any] = result(
+        editor, editor.command("prosepy.run", {"uri": doc.uri, "line": line})
+    )
     return found
 
 
@@ -81,7 +83,7 @@ def test_fifty_thousand_lines(editor: Editor) -> None:
     assert values(run_statement(editor, doc, 40_000)) == {40_000: "41003"}
     assert generate(editor, doc, 25_000)
     lines = lsp_lines(doc.text)
-    assert lines[25_000 : 25_003] == [
+    assert lines[25_000:25_003] == [
         "# nl: multiply six by seven\n",
         "answer = 6 * 7\n",
         "print(answer)\n",
@@ -96,7 +98,6 @@ def test_very_long_line(editor: Editor) -> None:
     assert len(long) > 1_000_000
     assert "data" in hover_text(editor, doc, 0, 1)
     hover_text(editor, doc, 0, 700_000)  # answered (a number deep in the list)
-    assert values(run_statement(editor, doc, 2)) == {2: "200000"} or run_statement(editor, doc, 2)
     assert values(run_range(editor, doc, (0, 0), (2, 4)))[2] == "200000"
     doc.close()
 
@@ -126,7 +127,7 @@ def test_tab_indented_function(editor: Editor) -> None:
     assert generate(editor, doc, 2)
     compile(doc.text, "tabs.py", "exec")  # no TabError: the code follows the tabs
     assert "\t\tanswer = 6 * 7\n" in doc.text
-    assert "\t" in hover_text(editor, doc, 1, 1) or hover_text(editor, doc, 1, 1)
+    assert "x" in hover_text(editor, doc, 1, 4)  # on `x` in `\tif x:`, one tab = one unit
     doc.close()
 
 
@@ -145,9 +146,11 @@ def test_form_feed_and_unicode_line_separators_are_not_line_breaks(editor: Edito
 # -- encodings -----------------------------------------------------------------------------
 def test_lone_surrogates_get_answers(editor: Editor) -> None:
     # JSON may carry lone surrogates ("\ud83d"); nothing may crash on them.
-    raw = '{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": ' \
-        '{"uri": "file:///tmp/prosepy-robustness/surrogate.py", "languageId": "python", ' \
+    raw = (
+        '{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": '
+        '{"uri": "file:///tmp/prosepy-robustness/surrogate.py", "languageId": "python", '
         '"version": 1, "text": "s = \\"\\ud83d\\"\\n# nl: multiply six by seven\\nx = 2\\nx\\n"}}}'
+    )
     editor.send_bytes(raw.encode())
     doc = Doc.__new__(Doc)
     doc.uri = "file:///tmp/prosepy-robustness/surrogate.py"
@@ -197,9 +200,9 @@ def test_utf16_positions_land_on_the_right_character(editor: Editor) -> None:
 # -- syntax errors and `# nl:` look-alikes -------------------------------------------------
 def test_nl_inside_strings_and_docstrings_is_not_a_request(editor: Editor) -> None:
     text = (
-        'def f():\n'
+        "def f():\n"
         '    """Docstring.\n'
-        '    # nl: not a request inside a docstring\n'
+        "    # nl: not a request inside a docstring\n"
         '    """\n'
         '    s = "# nl: not a request in a string"\n'
         "    t = '''\n"
@@ -213,23 +216,61 @@ def test_nl_inside_strings_and_docstrings_is_not_a_request(editor: Editor) -> No
         assert editor.generate_actions(doc, line) == [], line
     assert len(editor.generate_actions(doc, 9)) == 1
     lenses = editor.call("textDocument/codeLens", {"textDocument": {"uri": doc.uri}})
-    generate_lenses = [
-        lens for lens in lenses if lens["command"]["command"] == "prosepy.generate"
-    ]
+    generate_lenses = [lens for lens in lenses if lens["command"]["command"] == "prosepy.generate"]
     assert [lens["range"]["start"]["line"] for lens in generate_lenses] == [9]
     doc.close()
 
 
 _PIECES = [
-    "def", "class", "(", ")", "[", "]", "{", "}", ":", "=", "==", "lambda", "\n", "\n    ",
-    "\t", "'", '"', '"""', "#", "# nl: do it", "# %%", "x", "1", "0x", "print", "if", "else",
-    ",", ".", "@", "\\", " ", "😀", "中", "\r\n", "\r", "await", "yield", "f'{", "}'",
+    "def",
+    "class",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    "=",
+    "==",
+    "lambda",
+    "\n",
+    "\n    ",
+    "\t",
+    "'",
+    '"',
+    '"""',
+    "#",
+    "# nl: do it",
+    "# %%",
+    "x",
+    "1",
+    "0x",
+    "print",
+    "if",
+    "else",
+    ",",
+    ".",
+    "@",
+    "\\",
+    " ",
+    "😀",
+    "中",
+    "\r\n",
+    "\r",
+    "await",
+    "yield",
+    "f'{",
+    "}'",
 ]
 garbage_docs = st.lists(st.sampled_from(_PIECES), max_size=80).map("".join)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(text=garbage_docs, points=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 90)), max_size=4))
+@given(
+    text=garbage_docs,
+    points=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 90)), max_size=4),
+)
 def test_syntax_errors_everywhere(editor: Editor, text: str, points: list[tuple[int, int]]) -> None:
     doc = editor.open("garbage.py", text)
     ids = []
