@@ -156,6 +156,7 @@ def register(server: ProsepyServer) -> None:
                 await result
         manager = get_models(server)
         forwarder = server.services["models.forwarder"]
+        forwarder.loop = asyncio.get_running_loop()  # even if a worker created the manager
         forwarder(manager.status)  # the client learns the starting state
         if server.settings.model.load_at_start:
             load_in_background(server)
