@@ -29,12 +29,6 @@ pytestmark = [
 ]
 
 
-def _hover_available() -> bool:
-    from server.lsp import features
-
-    return "server.lsp.features.hover" in features.FEATURES
-
-
 def nvim_flow(tmp: Path, steps: list[str], env: dict[str, str], timeout_s: float = 300) -> Any:
     source = tmp / "headline.py"
     source.write_text(HEADLINE, encoding="utf-8")
@@ -82,8 +76,7 @@ def scripted(tmp_path: Path) -> dict[str, str]:
 def test_neovim_generate_run_error_hover(
     tmp_path: Path, scripted: dict[str, str], no_resolve: str
 ) -> None:
-    steps = ["generate", "run", "error"] + (["hover"] if _hover_available() else [])
-    steps += ["explain"]
+    steps = ["generate", "run", "error", "hover", "explain"]
     seen = nvim_flow(tmp_path, steps, {**scripted, "FLOW_NO_RESOLVE": no_resolve})
 
     gen = seen["generate"]
@@ -100,8 +93,7 @@ def test_neovim_generate_run_error_hover(
     on_line = [d for d in err["diagnostics"] if d["line"] == err["line"]]
     assert on_line and "ZeroDivisionError" in on_line[0]["message"], err["diagnostics"]
 
-    if "hover" in seen:
-        assert "total" in seen["hover"]["text"], seen["hover"]
+    assert "total" in seen["hover"]["text"], seen["hover"]
 
     assert seen["explain"]["text"].strip() == EXPLANATION, seen["explain"]
 

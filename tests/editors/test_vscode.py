@@ -28,20 +28,13 @@ SCRIPTED_CODE = "total = sum(range(1, 101))\nprint(total)"
 EXPLANATION = "It adds up the whole numbers from 1 to 100 and prints the total, 5050."
 
 
-def _hover_available() -> bool:
-    from server.lsp import features
-
-    return "server.lsp.features.hover" in features.FEATURES
-
-
 def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     script = tmp_path / "model.json"
     # slow enough (~2 s) for the status bar to show the generation in progress
     # the second reply answers "Explain Selection with the Model"
     replies = [f"```python\n{SCRIPTED_CODE}\n```", EXPLANATION]
     script.write_text(json.dumps({"replies": replies, "token_delay_s": 0.1}))
-    steps = ["open", "status", "generate", "run"]
-    steps += ["hover"] if _hover_available() else []
+    steps = ["open", "status", "generate", "run", "hover"]
     steps += ["edit", "statement", "error", "explain", "doctor", "restart"]
     with codeserver.code_server(
         tmp_path, {"headline.py": HEADLINE}, {}, {"PROSEPY_SCRIPTED_MODEL": str(script)}
@@ -68,10 +61,9 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     drawn = [x["text"] for x in inline if "5050" in x["text"]]
     assert drawn == ["→ 5050"], inline
 
-    if "hover" in seen:
-        # hovering `total` on the generated line explains it
-        assert seen["hover"]["token"] == "total"
-        assert "total" in seen["hover"]["text"], seen["hover"]
+    # hovering `total` on the generated line explains it
+    assert seen["hover"]["token"] == "total"
+    assert "total" in seen["hover"]["text"], seen["hover"]
 
     # typing on `total = ...` dropped its stale value (decoration and inlay hint alike)
     assert not any("5050" in x["text"] for x in seen["edit"]["all"]), seen["edit"]
