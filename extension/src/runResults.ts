@@ -76,11 +76,13 @@ export class RunResults implements vscode.Disposable {
       // output but no value: show the last printed line at the end of the run, as a terminal would
       fresh.push({ line: result.range.lastLine, kind: "printed", label: `⤷ ${clip(printed)}` });
     }
-    if (result.error && errorLine != null) {
+    // an error outside the code (cancelled, timed out, killed) goes at the end of the run
+    const errorAt = errorLine ?? result.range?.lastLine;
+    if (result.error && errorAt != null) {
       const text = `✗ ${result.error.type}: ${result.error.message}`;
       const hover = new vscode.MarkdownString();
       hover.appendCodeblock(result.error.traceback || text, "text");
-      fresh.push({ line: errorLine, kind: "error", label: clip(text), hover });
+      fresh.push({ line: errorAt, kind: "error", label: clip(text), hover });
     }
     this.entries.set(uri, [...kept, ...fresh]);
     this.repaint(uri);

@@ -35,7 +35,7 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     replies = [f"```python\n{SCRIPTED_CODE}\n```", EXPLANATION]
     script.write_text(json.dumps({"replies": replies, "token_delay_s": 0.1}))
     steps = ["open", "status", "generate", "run", "hover"]
-    steps += ["edit", "statement", "error", "explain", "doctor", "restart"]
+    steps += ["edit", "statement", "error", "cancel", "explain", "doctor", "restart"]
     with codeserver.code_server(
         tmp_path, {"headline.py": HEADLINE}, {}, {"PROSEPY_SCRIPTED_MODEL": str(script)}
     ) as cs:
@@ -75,6 +75,10 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     errors = [x["text"] for x in seen["error"]["inline"] if "ZeroDivisionError" in x["text"]]
     assert errors and errors[0].startswith("✗ ZeroDivisionError"), seen["error"]
     assert seen["error"]["squiggle"] is True
+
+    # an endless loop, cancelled with Alt+P X: the run ends and says so where it ran
+    cancelled = [x["text"] for x in seen["cancel"]["inline"] if "Cancelled" in x["text"]]
+    assert cancelled and cancelled[0].startswith("✗ Cancelled"), seen["cancel"]
 
     # the model's explanation of the selected lines opens beside the code
     explained = " ".join(seen["explain"]["text"].split())  # the markdown view wraps lines

@@ -4,7 +4,7 @@
 //
 // Environment: URL (code-server, e.g. http://127.0.0.1:8080/?folder=/tmp/ws), FILE (name in
 // the explorer), STEPS (comma-separated subset of: open,status,generate,generate_palette,run,
-// hover,edit,statement,error,explain,doctor,restart,crash),
+// hover,edit,statement,error,cancel,explain,doctor,restart,crash),
 // SCREENSHOTS (directory), SHOT_PREFIX (file name prefix), PLAYWRIGHT_DIR (the node_modules holding playwright-core),
 // PROFILE_DIR (browser profile), EXPECT_INLINE (text the run must show inline, e.g. 5050).
 // Prints one JSON object on the last line of stdout: what each step saw.
@@ -325,6 +325,27 @@ try {
       await page.waitForTimeout(500);
       await shot("run-error");
       return { inline, squiggle };
+    });
+  }
+
+  if (steps.includes("cancel")) {
+    await run("cancel", async () => {
+      // replace the last line with an endless loop, run the file, then cancel the run
+      await page.keyboard.press("Control+End");
+      await page.keyboard.press("Home");
+      await page.keyboard.press("Shift+End");
+      await page.keyboard.type("while True: pass");
+      await page.keyboard.press("Alt+P");
+      await page.keyboard.press("F");
+      await page.waitForTimeout(1500);
+      await page.keyboard.press("Alt+P");
+      await page.keyboard.press("X");
+      const inline = await poll("the cancelled run drawn inline", async () => {
+        const all = await inlineTexts();
+        return all.some((x) => /Cancelled/.test(x.text)) ? all : "";
+      });
+      await shot("cancelled");
+      return { inline };
     });
   }
 
