@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -69,7 +70,9 @@ class Explanation:
 def parse(source: str) -> Parsed | None:
     """Parse and analyse a module; None when it does not parse."""
     try:
-        tree = ast.parse(source)
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like: not ours to say
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return Parsed(source, split_lines(source), tree, analyse(tree))
