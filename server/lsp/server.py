@@ -111,6 +111,8 @@ class ProsepyServer(LanguageServer):
         else:
             per_source.pop(source, None)
         merged = [d for items in per_source.values() for d in items]
+        if not per_source:  # nothing left for this document: keep no entry (closed files)
+            del self._diagnostics[uri]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=merged, version=version)
         )
