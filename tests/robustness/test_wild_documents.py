@@ -141,6 +141,11 @@ def test_form_feed_and_unicode_line_separators_are_not_line_breaks(editor: Edito
     assert values(run_range(editor, doc, (3, 0), (4, 1)))[4] == "5"
     assert "b" in hover_text(editor, doc, 3, 0)
     doc.close()
+    text = 'a = 1\n\x0c\nsep = "x\u2028y"\n# nl: multiply six by seven\nb = 2\n'
+    doc = editor.open("separators-generate.py", text)
+    assert generate(editor, doc, 3)
+    assert doc.text == text.replace("seven\n", "seven\nanswer = 6 * 7\nprint(answer)\n")
+    doc.close()
 
 
 # -- encodings -----------------------------------------------------------------------------
