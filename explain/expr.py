@@ -124,9 +124,10 @@ def _binop(node: ast.BinOp, ctx: Ctx) -> str | None:
         )
     if op not in _ARITH:
         return None
-    left, right = _numeric(node.left, ctx), _numeric(node.right, ctx)
+    left_num, right_num = _numeric(node.left, ctx), _numeric(node.right, ctx)
     loose = op in (ast.FloorDiv, ast.Pow, ast.Mod)  # no common non-numeric meaning
-    if not (left and right or loose and (left or right) and not _is_text(node.left, ctx)):
+    either = left_num or right_num
+    if not (left_num and right_num or loose and either and not _is_text(node.left, ctx)):
         return None
     en, zh = _ARITH[op]
     return ctx.t(en, zh, a=operand(node.left, ctx), b=operand(node.right, ctx))

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import re
 import sys
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 JediKey = tuple[str, Any, int, int]
+
+#: Above this many lines a hover reads only the top-level statement under the cursor:
+#: parsing a 50,000-line file takes seconds and would hold up every other request.
+LARGE_DOCUMENT_LINES = 5000
 
 
 def language_of(ls: ProsepyServer) -> str:
@@ -122,6 +128,40 @@ class HoverService:
         self.pool.submit(symbols.warm, source, path)
 
 
+def top_level_span(lines: Sequence[str], index: int) -> tuple[int, int]:
+    """The 0-based [start, end) lines of the top-level statement around line ``index``:
+    from the nearest code line at column 0 (with its decorators) to the next one."""
+
+    clause = re.compile(r"(else|elif|except|finally)\b")
+
+    def starts_statement(text: str) -> bool:
+        return bool(text) and not text[0].isspace() and not text.startswith(("#", ")", "]", "}"))
+
+    start = index
+    while start > 0 and (not starts_statement(lines[start]) or clause.match(lines[start])):
+        start -= 1
+    while start > 0 and lines[start - 1].startswith("@"):
+        start -= 1
+    end = index + 1
+    while end < len(lines) and not starts_statement(lines[end]):
+        end += 1
+    while end < len(lines) and clause.match(lines[end]):
+        end += 1
+        while end < len(lines) and not starts_statement(lines[end]):
+            end += 1
+    return start, end
+
+
+def explain_large(lines: Sequence[str], line: int, col: int, language: str) -> Any:
+    """Explain from the enclosing top-level statement alone (see LARGE_DOCUMENT_LINES)."""
+    start, end = top_level_span(lines, line - 1)
+    piece = "".join(lines[start:end])
+    parsed = parse(piece)
+    if parsed is None:
+        return explain_fragment(piece, line - start, col, language)
+    return explain_at(parsed, line - start, col, language)
+
+
 def word_start(text: str, col: int) -> int:
     """Start of the identifier around ``col`` (or ``col``): hovers anywhere on a name share
     one jedi answer."""
@@ -147,8 +187,11 @@ async def build_hover(ls: ProsepyServer, params: types.HoverParams) -> str | Non
     language = language_of(ls)
     explanation = None
     try:
-        parsed = service.parse(uri, document.version, source)
-        if parsed is not None:
+        large = len(document.lines) > LARGE_DOCUMENT_LINES
+        parsed = None if large else service.parse(uri, document.version, source)
+        if large:
+            result = explain_large(document.lines, line, col, language)
+        elif parsed is not None:
             result = explain_at(parsed, line, col, language)
         else:
             result = explain_fragment(source, line, col, language)
@@ -188,6 +231,8 @@ def register(server: ProsepyServer) -> None:
         doc = params.text_document
         if doc.language_id in ("python", "") and doc.uri.startswith("file:"):
             document = server.workspace.get_text_document(doc.uri)
+            if len(document.lines) > LARGE_DOCUMENT_LINES:
+                return  # hovers there read one statement at a time
             # Parse now (the first hover then costs well under a millisecond) and let jedi
             # read the file on its thread meanwhile.
             service.parse(doc.uri, document.version, document.source)
