@@ -117,7 +117,10 @@ async def test_error_diagnostic_and_edits_drop_results(lsp: LanguageClient, tmp_
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(2, 0)
         )
     )
-    assert "Traceback" in (error_hover.contents.value if error_hover else "")
+    error_text = error_hover.contents.value if error_hover else ""
+    assert "Traceback" in error_text
+    # what the exception means, in this line's terms, not only the raw message
+    assert "divided by zero" in error_text and "`b / 0`" in error_text
 
     # Insert a line above: results move down; edit the raising line: its error goes away.
     lsp.text_document_did_change(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from server.lsp.features.hover import language_of
 from server.sandbox.result import LineValue, RunResult
 
 if TYPE_CHECKING:
@@ -104,13 +105,6 @@ def store(ls: ProsepyServer) -> ResultStore:
 
 
 # -- diagnostics -------------------------------------------------------------------------
-def _language(ls: ProsepyServer) -> str:
-    chosen = ls.settings.explain.language
-    if chosen != "auto":
-        return chosen
-    return "zh" if (ls.client_locale or "").lower().startswith("zh") else "en"
-
-
 def explain(ls: ProsepyServer, type_name: str, message: str, line_source: str) -> str:
     """Plain-language explanation from ``explain.errors`` when present, else the raw message."""
     try:
@@ -118,7 +112,7 @@ def explain(ls: ProsepyServer, type_name: str, message: str, line_source: str) -
     except ImportError:
         return f"{type_name}: {message}"
     try:
-        text = explain_error(type_name, message, line_source, _language(ls))
+        text = explain_error(type_name, message, line_source, language_of(ls))
     except Exception:
         logger.exception("explain_error failed")
         return f"{type_name}: {message}"
@@ -158,7 +152,8 @@ def _line_text(ls: ProsepyServer, uri: str, line: int) -> str:
 # -- hover -------------------------------------------------------------------------------
 def hover_provider(ls: ProsepyServer, params: types.HoverParams) -> str | None:
     """Markdown for a hover on a line that shows a run value or error."""
-    doc = store(ls).docs.get(params.text_document.uri)
+    uri = params.text_document.uri
+    doc = store(ls).docs.get(uri)
     line = params.position.line
     if doc is None or line not in doc.runs:
         return None
@@ -168,7 +163,8 @@ def hover_provider(ls: ProsepyServer, params: types.HoverParams) -> str | None:
     if value is not None:
         parts.append("**Value**\n```python\n" + (value.full or value.text) + "\n```")
     if doc.error_line == line and doc.error is not None:
-        parts.append(f"**{doc.error.type}**: {doc.error.message}")
+        meaning = explain(ls, doc.error.type, doc.error.message, _line_text(ls, uri, line).strip())
+        parts.append(f"**{doc.error.type}**: {meaning}")
         if doc.error.traceback:
             parts.append("```\n" + _cap(doc.error.traceback) + "\n```")
     for name, text in (("stdout", result.stdout), ("stderr", result.stderr)):
