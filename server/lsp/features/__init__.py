@@ -27,6 +27,7 @@ FEATURES = [
     "server.lsp.features.run_results",
     "server.lsp.features.inlay_hints",
     "server.lsp.features.run",
+    "server.lsp.features.run_actions",
 ]
 
 

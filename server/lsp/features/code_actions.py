@@ -22,6 +22,7 @@ KINDS = [
     types.CodeActionKind.Refactor,
     types.CodeActionKind.RefactorRewrite,
     types.CodeActionKind.QuickFix,
+    types.CodeActionKind.Source,
     types.CodeActionKind.Empty,
 ]
 
