@@ -104,7 +104,12 @@ async def actions(client: LanguageClient, doc: Doc, line: int) -> list[types.Cod
             context=types.CodeActionContext(diagnostics=[]),
         )
     )
-    return [a for a in result or [] if isinstance(a, types.CodeAction)]
+    # generation's own actions (the run actions, kind source.prosepy.run, are left out)
+    return [
+        a
+        for a in result or []
+        if isinstance(a, types.CodeAction) and a.kind != "source.prosepy.run"
+    ]
 
 
 async def until(predicate: Any, timeout: float = 30.0) -> None:

@@ -183,7 +183,8 @@ async def test_client_without_resolve_gets_a_command_and_applyedit(fast: Languag
             context=types.CodeActionContext(diagnostics=[]),
         )
     )
-    (action,) = next(m["result"] for m in reversed(raw) if isinstance(m.get("result"), list))
+    listed = next(m["result"] for m in reversed(raw) if isinstance(m.get("result"), list))
+    (action,) = [a for a in listed if a.get("kind") != "source.prosepy.run"]
     assert action["kind"] == "quickfix" and "edit" not in action
     command = action["command"]
     assert command["command"] == "prosepy.generate"
