@@ -8,6 +8,7 @@ so that ``prosepy explain`` prints what the hover shows.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -17,6 +18,11 @@ MAX_DOC = 1500
 #: Only the hover's single worker thread (or the CLI) calls in here.
 _SCRIPTS: OrderedDict[tuple[str | None, int, int], Any] = OrderedDict()
 _MAX_SCRIPTS = 8
+#: jedi is not thread-safe: its inference and parser caches are process-wide, and two
+#: threads completing at once (a hover warming a file while generation reads the names in
+#: scope) made jedi now and then answer with none of the file's names. Every jedi call in
+#: the process holds this lock.
+JEDI_LOCK = threading.RLock()
 
 
 def _script(source: str, path: str | None) -> Any:
@@ -36,9 +42,14 @@ def _script(source: str, path: str | None) -> Any:
 def symbol_markdown(source: str, path: str | None, line: int, col: int) -> str | None:
     """Signature and docstring of the name at 1-based ``line``, 0-based character ``col``."""
     try:
-        names = _script(source, path).help(line, col)
+        with JEDI_LOCK:
+            names = _script(source, path).help(line, col)
+            return _first_formatted(names)
     except Exception:  # jedi has rare internal errors on odd code; no signature is fine
         return None
+
+
+def _first_formatted(names: list[Any]) -> str | None:
     for name in names:
         if name.type == "keyword":
             continue
@@ -77,7 +88,8 @@ def _format(name: Any) -> str | None:
 def warm(source: str, path: str | None) -> None:
     """Parse the file in jedi ahead of the first hover (jedi caches parses per file)."""
     try:
-        _script(source, path).get_names(all_scopes=False)
+        with JEDI_LOCK:
+            _script(source, path).get_names(all_scopes=False)
     except Exception:
         pass
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from server.generation.requests import NlRequest
 
@@ -120,14 +121,21 @@ def names_in_scope(
     source: str, line_1: int, column: int, path: str | None, limit: int
 ) -> list[str]:
     """Names jedi sees at the position, file-defined ones first, builtins left out."""
-    try:
-        import jedi
+    import jedi
 
-        script = jedi.Script(source, path=path)
-        completions = script.complete(line_1, column)
-    except Exception:  # jedi failing must not stop generation
-        logger.debug("jedi completion failed", exc_info=True)
-        return []
+    from explain.symbols import JEDI_LOCK
+
+    with JEDI_LOCK:  # jedi is not thread-safe (the hover uses it on its own thread)
+        try:
+            script = jedi.Script(source, path=path)
+            completions = script.complete(line_1, column)
+            return _scope_names(completions, limit)
+        except Exception:  # jedi failing must not stop generation
+            logger.debug("jedi completion failed", exc_info=True)
+            return []
+
+
+def _scope_names(completions: list[Any], limit: int) -> list[str]:
     out: list[str] = []
     for name in completions:
         if name.name.startswith("__") or name.type not in _SCOPE_KINDS:
