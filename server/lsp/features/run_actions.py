@@ -48,7 +48,10 @@ class RunActions:
             found.append(
                 _action("Run statement", "prosepy.run", {"uri": uri, "line": rng.start.line})
             )
-        if any(line <= rng.start.line for line in selection.cell_markers(document.source)):
+        source = document.source
+        # (the substring test spares a scan of every line in files without cells)
+        cells = selection.cell_markers(source) if "%%" in source else []
+        if any(line <= rng.start.line for line in cells):
             found.append(
                 _action("Run cell", "prosepy.runCell", {"uri": uri, "line": rng.start.line})
             )
