@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
 import os
 import queue
 import shutil
@@ -28,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.rawlsp import frame, read_message  # noqa: E402  (the one LSP framing)
+
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 FILES = [("argparse.py", 1.0), ("collections/__init__.py", 0.5)]
 ANCHOR_JLS = {"p50": 0.019, "p90": 1.9, "max": 5.8}
@@ -52,26 +54,15 @@ class StdioServer:
     def _read(self) -> None:
         stream = self.proc.stdout
         assert stream is not None
-        while True:
-            length = 0
-            while True:
-                line = stream.readline()
-                if not line:
-                    return
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-                elif line in (b"\r\n", b"\n"):
-                    break
-            message = json.loads(stream.read(length))
+        while (message := read_message(stream)) is not None:
             if "method" in message and "id" in message:  # a request to the client: answer it
                 self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
             elif "id" in message:
                 self.responses.put(message)
 
     def _send(self, message: dict[str, Any]) -> None:
-        body = json.dumps(message).encode()
         assert self.proc.stdin is not None
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.write(frame(message))
         self.proc.stdin.flush()
 
     def request(self, method: str, params: Any, timeout: float = 120) -> Any:

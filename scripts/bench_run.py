@@ -13,7 +13,6 @@ default) and in fresh mode (a new sandboxed interpreter per run, from the warm p
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import queue
 import statistics
@@ -26,6 +25,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.rawlsp import frame, read_message  # noqa: E402  (the one LSP framing)
+
 PY = sys.executable
 
 
@@ -71,22 +73,12 @@ class Server:
     def _read(self) -> None:
         out = self.proc.stdout
         assert out is not None
-        while True:
-            length = 0
-            while True:
-                line = out.readline()
-                if not line:
-                    return
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-                elif line in (b"\r\n", b"\n"):
-                    break
-            self.inbox.put(json.loads(out.read(length)))
+        while (message := read_message(out)) is not None:
+            self.inbox.put(message)
 
     def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps(message).encode()
         assert self.proc.stdin is not None
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.write(frame(message))
         self.proc.stdin.flush()
 
     def request(self, method: str, params: Any) -> Any:

@@ -13,6 +13,26 @@ from typing import Any
 from tests.conftest import ROOT, server_env
 
 
+def read_message(stream: Any) -> dict[str, Any] | None:
+    """Read one ``Content-Length``-framed JSON message; None at end of stream."""
+    length = 0
+    while True:
+        line = stream.readline()
+        if not line:
+            return None
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+        elif line in (b"\r\n", b"\n"):
+            break
+    return json.loads(stream.read(length))
+
+
+def frame(message: dict[str, Any]) -> bytes:
+    """The bytes of one framed JSON message."""
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
 class RawServer:
     """Start ``python -m server`` and exchange framed messages byte for byte."""
 
@@ -32,21 +52,12 @@ class RawServer:
     def _read(self) -> None:
         stream = self.proc.stdout
         assert stream is not None
-        while True:
-            length = 0
-            while True:
-                line = stream.readline()
-                if not line:
-                    return
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-                elif line in (b"\r\n", b"\n"):
-                    break
-            self.messages.put(json.loads(stream.read(length)))
+        while (message := read_message(stream)) is not None:
+            self.messages.put(message)
 
     def send_bytes(self, body: bytes) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)  # maybe not JSON
         self.proc.stdin.flush()
 
     def send(self, message: dict[str, Any]) -> None:

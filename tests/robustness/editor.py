@@ -24,6 +24,7 @@ import pytest_lsp
 from lsprotocol import converters
 
 from tests.conftest import ROOT, server_env
+from tests.rawlsp import read_message
 
 #: LSP line breaks: only these three (str.splitlines also splits at \f, \v, \x1c-\x1e, \x85,
 #: \u2028 and \u2029, which editors keep inside a line).
@@ -199,19 +200,7 @@ class Editor:
     def _read(self) -> None:
         stream = self.proc.stdout
         assert stream is not None
-        while True:
-            length = 0
-            while True:
-                line = stream.readline()
-                if not line:
-                    with self._cond:
-                        self._cond.notify_all()
-                    return
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-                elif line in (b"\r\n", b"\n"):
-                    break
-            message = json.loads(stream.read(length))
+        while (message := read_message(stream)) is not None:
             if "method" in message and "id" in message:
                 threading.Thread(target=self._answer, args=(message,), daemon=True).start()
             elif "method" in message:
@@ -222,6 +211,8 @@ class Editor:
                 with self._cond:
                     self._responses[message.get("id")] = message
                     self._cond.notify_all()
+        with self._cond:  # the server is gone: wake whoever waits
+            self._cond.notify_all()
 
     def _answer(self, message: dict[str, Any]) -> None:
         handler = self.on_request.get(message["method"])
