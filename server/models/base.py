@@ -126,6 +126,14 @@ class StreamCollector:
         if self.on_token is not None and piece:
             self.on_token(piece)
 
+    def add_tail(self, tail: str) -> None:
+        """Emit text held back at the end (a possible stop prefix that never completed):
+        it joins the output and reaches ``on_token`` but is no new token."""
+        if tail:
+            self.parts.append(tail)
+            if self.on_token is not None:
+                self.on_token(tail)
+
     def result(self, finish: FinishReason, model: str) -> GenerationResult:
         return GenerationResult(
             text="".join(self.parts),

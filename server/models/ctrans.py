@@ -173,11 +173,7 @@ class CTransformersBackend:
         finally:
             stream.close()
         if finish == "stop" and not stops.stopped:
-            tail = stops.flush() + decoder.decode(b"", final=True)
-            if tail:
-                collector.parts.append(tail)
-                if on_token is not None:
-                    on_token(tail)
+            collector.add_tail(stops.flush() + decoder.decode(b"", final=True))
         return collector.result(finish, self.name)
 
     def close(self) -> None:

@@ -128,11 +128,7 @@ class OpenAIBackend:
         except httpx.HTTPError as exc:
             raise _transport_error(self.base_url, exc) from exc
         if finish == "stop" and not stops.stopped:
-            tail = stops.flush()
-            if tail:
-                collector.parts.append(tail)
-                if on_token is not None:
-                    on_token(tail)
+            collector.add_tail(stops.flush())
         return collector.result(finish, self.name)
 
     def _stream(

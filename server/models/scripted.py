@@ -108,11 +108,7 @@ class ScriptedBackend:
             if stops.stopped:
                 break
         if not stops.stopped and finish == "stop":
-            tail = stops.flush()
-            if tail:
-                collector.parts.append(tail)
-                if on_token is not None:
-                    on_token(tail)
+            collector.add_tail(stops.flush())
         return collector.result(finish, self.name)
 
     def close(self) -> None:
