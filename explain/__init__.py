@@ -4,6 +4,6 @@ Deterministic and fast: it reads the syntax tree, never runs the code or a model
 does not understand something it quotes the code instead of guessing.
 """
 
-from explain.api import Explanation, Parsed, explain_at, explain_fragment, parse
+from prosepy.explain.api import Explanation, Parsed, explain_at, explain_fragment, parse
 
 __all__ = ["Explanation", "Parsed", "explain_at", "explain_fragment", "parse"]

@@ -13,9 +13,9 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from explain import blocks, calls, defs, expr, pitfalls  # noqa: F401  (defs registers def/class)
-from explain.core import Ctx, code, sentence
-from explain.module import ModuleFacts, analyse
+from prosepy.explain import blocks, calls, defs, expr, pitfalls  # noqa: F401  (defs registers def/class)
+from prosepy.explain.core import Ctx, code, sentence
+from prosepy.explain.module import ModuleFacts, analyse
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _MEANINGFUL = (

@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
-from explain import expr, loops, simple
-from explain.core import Ctx, code
+from prosepy.explain import expr, loops, simple
+from prosepy.explain.core import Ctx, code
 
 BODY_STATEMENTS = 3
 MAX_DEPTH = 2

@@ -10,9 +10,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from explain import expr, loops, methods
-from explain.core import Ctx, code
-from explain.known import TEMPLATES
+from prosepy.explain import expr, loops, methods
+from prosepy.explain.core import Ctx, code
+from prosepy.explain.known import TEMPLATES
 
 #: Methods that modify in place and return None.
 IN_PLACE = {"append", "extend", "insert", "sort", "reverse", "clear", "shuffle"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from explain import blocks
-from explain.core import Ctx, code
+from prosepy.explain import blocks
+from prosepy.explain.core import Ctx, code
 
 _DECORATORS = {
     "property": (

@@ -13,8 +13,8 @@ import re
 import textwrap
 from collections.abc import Callable
 
-from explain import expr, type_errors
-from explain.core import Ctx, code, space_zh
+from prosepy.explain import expr, type_errors
+from prosepy.explain.core import Ctx, code, space_zh
 
 Explainer = Callable[[str, "ast.AST | None", Ctx], "str | None"]
 

@@ -11,9 +11,9 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
-from explain import calls, loops, values
-from explain.core import Ctx, code
-from explain.loops import int_value
+from prosepy.explain import calls, loops, values
+from prosepy.explain.core import Ctx, code
+from prosepy.explain.loops import int_value
 
 _COMPARE = {
     ast.Eq: ("{a} equals {b}", "{a} 等于 {b}"),

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import ast
 
-from explain import expr
-from explain.core import Ctx, code
+from prosepy.explain import expr
+from prosepy.explain.core import Ctx, code
 
 
 def generators_text(gens: list[ast.comprehension], ctx: Ctx) -> str:

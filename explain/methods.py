@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 
-from explain import calls
-from explain.core import Ctx, code
-from explain.known import TEMPLATES
+from prosepy.explain import calls
+from prosepy.explain.core import Ctx, code
+from prosepy.explain.known import TEMPLATES
 
 #: Methods whose template only holds when the receiver is text.
 NEEDS_STR = {".split/1", ".find/1", ".encode/1"}

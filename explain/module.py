@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from explain.core import BUILTIN_NAMES, Ctx, kind_of_value
+from prosepy.explain.core import BUILTIN_NAMES, Ctx, kind_of_value
 
 _UNKNOWN = "?"
 _ANNOTATION_KINDS = {

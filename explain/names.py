@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from explain.core import Ctx, code
+from prosepy.explain.core import Ctx, code
 
 #: Module descriptions for imports.
 MODULES: dict[str, tuple[str, str]] = {

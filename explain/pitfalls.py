@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from explain import calls
-from explain.core import BUILTIN_NAMES, Ctx, code
+from prosepy.explain import calls
+from prosepy.explain.core import BUILTIN_NAMES, Ctx, code
 
 _SKIP_FIELDS = {"body", "orelse", "finalbody", "handlers", "cases"}
 #: Builtins worth warning about: shadowing exceptions or rare names is less of a trap.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from explain import calls, expr, names
-from explain.core import Ctx, code
+from prosepy.explain import calls, expr, names
+from prosepy.explain.core import Ctx, code
 
 _AUG = {
     ast.Add: ("adds {v} to {x}", "把 {v} 加到 {x} 上"),

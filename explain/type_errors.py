@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from explain.core import Ctx, code
+from prosepy.explain.core import Ctx, code
 
 
 def nodes(tree: ast.AST | None, kind: type | tuple[type, ...]) -> list:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 import re
 
-from explain.core import Ctx, code
-from explain.loops import int_value
+from prosepy.explain.core import Ctx, code
+from prosepy.explain.loops import int_value
 
 
 def subscript(node: ast.Subscript, ctx: Ctx) -> str | None:

@@ -83,7 +83,7 @@ async def start(env: dict[str, str], caps: types.ClientCapabilities) -> Language
     def configuration(params: types.ConfigurationParams) -> list[None]:
         return [None for _ in params.items]
 
-    await client.start_io(sys.executable, "-m", "server", env=env, cwd=str(ROOT))
+    await client.start_io(sys.executable, "-m", "prosepy.server", env=env, cwd=str(ROOT))
     await client.initialize_async(
         types.InitializeParams(
             capabilities=caps,
@@ -168,7 +168,7 @@ async def bench_listing(count: int) -> None:
 
 def in_process(text: str, request_lines: list[int], plain_lines: list[int]) -> None:
     """The provider's own cost, without the JSON-RPC round trip and the machine's load."""
-    from server.generation.requests import find_requests, requests_in_range
+    from prosepy.server.generation.requests import find_requests, requests_in_range
 
     lines = text.splitlines(keepends=True)
     cost: dict[str, list[float]] = {"on a request": [], "elsewhere": [], "all lenses": []}

@@ -40,10 +40,10 @@ N_CTX = 2048
 
 def _load(side: str, threads: int):
     """A generate(prompt) -> run dict for one side, after loading its model."""
-    from server.config import ModelSettings
-    from server.models import bundled
-    from server.models.base import ChatMessage, GenerationRequest
-    from server.models.manager import ModelManager
+    from prosepy.server.config import ModelSettings
+    from prosepy.server.models import bundled
+    from prosepy.server.models.base import ChatMessage, GenerationRequest
+    from prosepy.server.models.manager import ModelManager
 
     if side == "direct":
         from llama_cpp import Llama
@@ -117,10 +117,10 @@ def _bookkeeping_us_per_token() -> float:
     with a zero-delay scripted backend: immune to the machine's load, unlike the ratios."""
     import tempfile
 
-    from server.config import ModelSettings
-    from server.models.base import ChatMessage, GenerationRequest
-    from server.models.manager import ModelManager
-    from server.models.scripted import ScriptedBackend
+    from prosepy.server.config import ModelSettings
+    from prosepy.server.models.base import ChatMessage, GenerationRequest
+    from prosepy.server.models.manager import ModelManager
+    from prosepy.server.models.scripted import ScriptedBackend
 
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "script.json"
@@ -156,7 +156,7 @@ def main() -> int:
         print(json.dumps(report))
         return 0
 
-    from server.models import bundled
+    from prosepy.server.models import bundled
 
     path = bundled.bundled_path()
     how = bundled.verify(path, bundled.BUNDLED[bundled.DEFAULT_ID])

@@ -202,7 +202,7 @@ def main() -> int:
         plan.append((path, text, positions(text, int(args.positions * share))))
     total = sum(len(p[2]) for p in plan)
     options = {"explain": {"jediBudgetMs": args.budget_ms}} if args.budget_ms else None
-    prosepy = [sys.executable, "-m", "server"]
+    prosepy = [sys.executable, "-m", "prosepy.server"]
     jls = shutil.which("jedi-language-server", path=str(Path(sys.executable).parent))
     if jls is None:
         print("jedi-language-server is not installed: pip install -e '.[dev]'", file=sys.stderr)

@@ -59,7 +59,7 @@ class Server:
     def __init__(self) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         self.proc = subprocess.Popen(
-            [PY, "-m", "server"],
+            [PY, "-m", "prosepy.server"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

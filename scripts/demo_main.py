@@ -20,17 +20,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PROSEPY = [sys.executable, "-c", "import sys; from server.cli import main; sys.exit(main())"]
+PROSEPY = [sys.executable, "-c", "import sys; from prosepy.server.cli import main; sys.exit(main())"]
 REQUEST = "# nl: 计算 1 到 100 的和"
 
 
 def generate(path: Path) -> str | None:
     """The headline file with generated code, or None (the reason is printed)."""
     try:
-        from server.config import Settings
-        from server.generation.pipeline import Generator
-        from server.generation.review import review
-        from server.models.manager import ModelManager
+        from prosepy.server.config import Settings
+        from prosepy.server.generation.pipeline import Generator
+        from prosepy.server.generation.review import review
+        from prosepy.server.models.manager import ModelManager
     except ImportError as exc:
         print(f"generation is not available in this version ({exc})")
         return None

@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server.config import Settings  # noqa: E402
-from server.generation.pipeline import Generator  # noqa: E402
-from server.models.manager import ModelManager  # noqa: E402
+from prosepy.server.config import Settings  # noqa: E402
+from prosepy.server.generation.pipeline import Generator  # noqa: E402
+from prosepy.server.models.manager import ModelManager  # noqa: E402
 
 PUBLISHED = 0.616  # Qwen2.5-Coder-0.5B-Instruct, HumanEval pass@1 (Qwen2.5-Coder report)
 REQUEST = "implement this function as its docstring describes"

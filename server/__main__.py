@@ -1,6 +1,6 @@
-"""``python -m server`` starts the language server over stdio."""
+"""``python -m prosepy.server`` starts the language server over stdio."""
 
-from server.cli import main
+from prosepy.server.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main(["serve"]))

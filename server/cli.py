@@ -11,16 +11,16 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from server import __version__
+from prosepy.server import __version__
 
 #: subcommand -> "module:function" taking the parsed arguments and returning an exit code.
 HANDLERS: dict[str, str] = {
-    "serve": "server.cli:serve_command",
-    "doctor": "server.cli:doctor_command",
-    "generate": "server.generation.cli:generate_command",
-    "run": "server.sandbox.cli:run_command",
-    "explain": "server.explain_cli:explain_command",
-    "model": "server.models.cli:model_command",
+    "serve": "prosepy.server.cli:serve_command",
+    "doctor": "prosepy.server.cli:doctor_command",
+    "generate": "prosepy.server.generation.cli:generate_command",
+    "run": "prosepy.server.sandbox.cli:run_command",
+    "explain": "prosepy.server.explain_cli:explain_command",
+    "model": "prosepy.server.models.cli:model_command",
 }
 
 
@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    from server.lsp.server import build_server, configure_logging
+    from prosepy.server.lsp.server import build_server, configure_logging
 
     server = build_server()
     configure_logging(server, args.log_level)
@@ -114,7 +114,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def doctor_command(args: argparse.Namespace) -> int:
-    from server import doctor
+    from prosepy.server import doctor
 
     checks = doctor.collect()
     print(doctor.render(checks))

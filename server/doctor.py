@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from server import __version__
-from server.config import Settings
+from prosepy.server import __version__
+from prosepy.server.config import Settings
 
 Status = Literal["ok", "warn", "missing"]
 
@@ -31,8 +31,8 @@ class Check:
 
 
 PROVIDERS = [
-    "server.models.doctor",
-    "server.sandbox.doctor",
+    "prosepy.server.models.doctor",
+    "prosepy.server.sandbox.doctor",
 ]
 
 

@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from explain import explain_at, explain_fragment, parse, symbols
-from explain.api import split_lines
+from prosepy.explain import explain_at, explain_fragment, parse, symbols
+from prosepy.explain.api import split_lines
 
 
 def _split_position(text: str) -> tuple[str, int, int | None]:

@@ -12,7 +12,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER_COMMAND = [sys.executable, "-m", "server"]
+SERVER_COMMAND = [sys.executable, "-m", "prosepy.server"]
 
 
 def server_env(**extra: str) -> dict[str, str]:

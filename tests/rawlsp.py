@@ -34,11 +34,11 @@ def frame(message: dict[str, Any]) -> bytes:
 
 
 class RawServer:
-    """Start ``python -m server`` and exchange framed messages byte for byte."""
+    """Start ``python -m prosepy.server`` and exchange framed messages byte for byte."""
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server"],
+            [sys.executable, "-m", "prosepy.server"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=open(os.environ.get("PROSEPY_TEST_STDERR", os.devnull), "wb"),

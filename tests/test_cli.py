@@ -10,7 +10,7 @@ from tests.conftest import ROOT, server_env
 
 def prosepy(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "import sys; from server.cli import main; sys.exit(main())", *args],
+        [sys.executable, "-c", "import sys; from prosepy.server.cli import main; sys.exit(main())", *args],
         capture_output=True,
         text=True,
         timeout=timeout,

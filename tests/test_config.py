@@ -1,6 +1,6 @@
 """Settings are structured field by field: one bad value costs only itself."""
 
-from server.config import Settings, parse_settings
+from prosepy.server.config import Settings, parse_settings
 
 
 def test_defaults_are_safe() -> None:

@@ -1,5 +1,5 @@
 /**
- * Starting `python -m server` over stdio with vscode-languageclient, restarting it after a
+ * Starting `python -m prosepy.server` over stdio with vscode-languageclient, restarting it after a
  * crash (at most `prosepy.server.maxRestarts` times in three minutes, then a clear error),
  * and feeding it the `prosepy` settings both as initializationOptions and on request.
  */
@@ -75,7 +75,7 @@ export function createClient(
 ): LanguageClient {
   const serverOptions: ServerOptions = {
     command: interpreter.command,
-    args: ["-m", "server", "serve"],
+    args: ["-m", "prosepy.server", "serve"],
     transport: TransportKind.stdio,
     options: { env: { ...process.env, PYTHONUNBUFFERED: "1" } },
   };

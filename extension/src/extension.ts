@@ -32,7 +32,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     statusBar.setServerState("starting");
     statusBar.update({ state: "not loaded" });
     const interpreter = resolveInterpreter(context.extensionPath, (line) => log.appendLine(`[client] ${line}`));
-    log.appendLine(`[client] starting ${interpreter.command} -m server serve (${interpreter.source})`);
+    log.appendLine(`[client] starting ${interpreter.command} -m prosepy.server serve (${interpreter.source})`);
     const next = createClient(interpreter, keys, { log, trace }, {
       onGaveUp: (reason) => {
         gaveUp = reason;

@@ -19,7 +19,7 @@ const VENV_PYTHON =
 
 function importsServer(python: string): boolean {
   try {
-    execFileSync(python, ["-c", "import server.cli"], { timeout: 20000, stdio: "ignore" });
+    execFileSync(python, ["-c", "import prosepy.server.cli"], { timeout: 20000, stdio: "ignore" });
     return true;
   } catch {
     return false;

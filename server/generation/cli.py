@@ -14,10 +14,10 @@ import json
 import sys
 from pathlib import Path
 
-from server.config import Settings, parse_settings
-from server.generation.pipeline import Generator
-from server.generation.requests import request_at
-from server.generation.review import review
+from prosepy.server.config import Settings, parse_settings
+from prosepy.server.generation.pipeline import Generator
+from prosepy.server.generation.requests import request_at
+from prosepy.server.generation.review import review
 
 
 def _settings(raw: str | None) -> Settings:
@@ -63,7 +63,7 @@ def generate_command(args: argparse.Namespace) -> int:
     line = args.line - 1 if getattr(args, "line", None) else None
     text, at = _with_request(text, args.text, line)
 
-    from server.models.manager import ModelManager
+    from prosepy.server.models.manager import ModelManager
 
     manager = ModelManager(settings.model)
     generator = Generator(manager.generate, settings.generate, lambda: manager.status.model)

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.generation.requests import NlRequest
+from prosepy.server.generation.requests import NlRequest
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def names_in_scope(
     """Names jedi sees at the position, file-defined ones first, builtins left out."""
     import jedi
 
-    from explain.symbols import JEDI_LOCK
+    from prosepy.explain.symbols import JEDI_LOCK
 
     with JEDI_LOCK:  # jedi is not thread-safe (the hover uses it on its own thread)
         try:

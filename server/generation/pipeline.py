@@ -17,13 +17,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from server.config import GenerateSettings
-from server.generation.clean import NO_CODE, CleanError, Draft, clean_reply
-from server.generation.context import FileContext, gather
-from server.generation.place import Placement, place
-from server.generation.prompt import AFTER_LINES, Prompt, build_prompt, repair_messages
-from server.generation.requests import NlRequest, request_at
-from server.models.base import (
+from prosepy.server.config import GenerateSettings
+from prosepy.server.generation.clean import NO_CODE, CleanError, Draft, clean_reply
+from prosepy.server.generation.context import FileContext, gather
+from prosepy.server.generation.place import Placement, place
+from prosepy.server.generation.prompt import AFTER_LINES, Prompt, build_prompt, repair_messages
+from prosepy.server.generation.requests import NlRequest, request_at
+from prosepy.server.models.base import (
     CancelToken,
     GenerationRequest,
     GenerationResult,
@@ -71,7 +71,7 @@ class Outcome:
 def _grammar() -> str | None:
     """The GBNF that forces one fenced python block, if the models package provides it."""
     try:
-        grammars = importlib.import_module("server.models.grammars")
+        grammars = importlib.import_module("prosepy.server.models.grammars")
     except ImportError:
         return None
     for name in ("PYTHON_BLOCK", "PYTHON_CODE_BLOCK", "FENCED_PYTHON", "python_block"):

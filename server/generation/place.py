@@ -12,9 +12,9 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
-from server.generation.clean import Draft, indent, missing_imports
-from server.generation.context import with_placeholder
-from server.generation.requests import NlRequest
+from prosepy.server.generation.clean import Draft, indent, missing_imports
+from prosepy.server.generation.context import with_placeholder
+from prosepy.server.generation.requests import NlRequest
 
 
 @dataclass(frozen=True)

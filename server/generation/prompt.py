@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.generation.context import FileContext
-from server.generation.requests import NlRequest
-from server.models.base import ChatMessage
+from prosepy.server.generation.context import FileContext
+from prosepy.server.generation.requests import NlRequest
+from prosepy.server.models.base import ChatMessage
 
 SYSTEM = (
     "You are a Python coding assistant inside a code editor. The user writes a request as a "

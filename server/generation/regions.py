@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from server.generation.requests import NlRequest, find_anchor
-from server.generation.review import Finding
+from prosepy.server.generation.requests import NlRequest, find_anchor
+from prosepy.server.generation.review import Finding
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The prosepy language server object: settings, logging and the feature registry.
 
-Features live one per module in ``server.lsp.features`` and register themselves through
+Features live one per module in ``prosepy.server.lsp.features`` and register themselves through
 ``features.register_all``; this module only holds what they share.
 """
 
@@ -12,9 +12,9 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from server import __version__
-from server.config import Settings, parse_settings
-from server.lsp.protocol import ProsepyProtocol
+from prosepy.server import __version__
+from prosepy.server.config import Settings, parse_settings
+from prosepy.server.lsp.protocol import ProsepyProtocol
 
 logger = logging.getLogger("prosepy")
 
@@ -139,7 +139,7 @@ class ProsepyServer(LanguageServer):
 
 def build_server() -> ProsepyServer:
     """Create the server with every feature registered."""
-    from server.lsp import features
+    from prosepy.server.lsp import features
 
     server = ProsepyServer()
     features.register_all(server)
@@ -157,5 +157,4 @@ def configure_logging(server: ProsepyServer, level: str = "info") -> None:
     client.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     root.handlers[:] = [stderr]
     logging.getLogger("prosepy").addHandler(client)
-    logging.getLogger("server").addHandler(client)
     logging.getLogger("pygls").setLevel(logging.WARNING)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.models.base import ModelError
+from prosepy.server.models.base import ModelError
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ def _copy_slice(wheel: Path, out: Any) -> None:
 
 def use(path_text: str) -> Path:
     """Make a GGUF file (or a bundled model's id) this user's default, after checking it."""
-    from server.models.gguf import read_gguf
+    from prosepy.server.models.gguf import read_gguf
 
     if path_text in BUNDLED:  # recorded by id, so the choice survives a cache move
         path = bundled_path(path_text)

@@ -6,9 +6,9 @@ import argparse
 import sys
 import time
 
-from server.config import ModelSettings
-from server.models import bundled
-from server.models.base import ModelError
+from prosepy.server.config import ModelSettings
+from prosepy.server.models import bundled
+from prosepy.server.models.base import ModelError
 
 
 def model_command(args: argparse.Namespace) -> int:
@@ -56,7 +56,7 @@ def _use(path_text: str) -> int:
 
 
 def _status() -> int:
-    from server.models.doctor import describe_model
+    from prosepy.server.models.doctor import describe_model
 
     settings = ModelSettings()
     lines, ok = describe_model(settings, load=True)

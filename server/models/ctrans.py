@@ -20,8 +20,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from server.config import ModelSettings
-from server.models.base import (
+from prosepy.server.config import ModelSettings
+from prosepy.server.models.base import (
     CancelToken,
     ChatMessage,
     FinishReason,
@@ -32,8 +32,8 @@ from server.models.base import (
     StreamCollector,
     TokenCallback,
 )
-from server.models.gguf import GGML_MAGICS, read_gguf
-from server.models.memory import check_memory
+from prosepy.server.models.gguf import GGML_MAGICS, read_gguf
+from prosepy.server.models.memory import check_memory
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Model checks for ``prosepy doctor`` and ``prosepy model status``.
 
 Runtimes, the configured model file and its checksum, and a real load whose time is
-measured. The load runs in a child process (``python -m server.models.doctor PROBE``): the
+measured. The load runs in a child process (``python -m prosepy.server.models.doctor PROBE``): the
 language server keeps its single model instance, and a runtime that crashes on a bad file
 takes only the probe down.
 """
@@ -15,10 +15,10 @@ import sys
 import time
 from importlib.metadata import PackageNotFoundError, version
 
-from server.config import ModelSettings
-from server.doctor import Check, Status
-from server.models import bundled
-from server.models.base import ModelError
+from prosepy.server.config import ModelSettings
+from prosepy.server.doctor import Check, Status
+from prosepy.server.models import bundled
+from prosepy.server.models.base import ModelError
 
 SECTION = "model"
 
@@ -51,7 +51,7 @@ def _runtime_checks(settings: ModelSettings) -> list[Check]:
 
 def _file_checks(settings: ModelSettings) -> tuple[list[Check], bool]:
     """Path, checksum and header of the configured file; False when it cannot load."""
-    from server.models.gguf import read_gguf
+    from prosepy.server.models.gguf import read_gguf
 
     path, source = bundled.resolve_model_path(settings.path)
     checks = [Check(SECTION, "model file", "ok", f"{path} ({source})")]
@@ -78,7 +78,7 @@ def _probe_load(settings: ModelSettings, timeout_s: float = 300.0) -> Check:
     command = [
         sys.executable,
         "-m",
-        "server.models.doctor",
+        "prosepy.server.models.doctor",
         json.dumps(dataclasses.asdict(settings)),
     ]
     start = time.monotonic()
@@ -146,7 +146,7 @@ def describe_model(settings: ModelSettings, load: bool = True) -> tuple[list[str
 
 def _probe_main(raw: str) -> int:
     """Child-process side of ``_probe_load``: load once, print one JSON line."""
-    from server.models.loader import load_backend
+    from prosepy.server.models.loader import load_backend
 
     settings = ModelSettings(**json.loads(raw))
     start = time.monotonic()

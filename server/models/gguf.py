@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server.models.base import ModelError
+from prosepy.server.models.base import ModelError
 
 MAGIC = b"GGUF"
 #: Magics of the GGML-era formats that predate GGUF (ctransformers still reads them).

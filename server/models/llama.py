@@ -16,7 +16,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from server.models.base import (
+from prosepy.server.models.base import (
     CancelToken,
     FinishReason,
     GenerationRequest,
@@ -25,8 +25,8 @@ from server.models.base import (
     StreamCollector,
     TokenCallback,
 )
-from server.models.gguf import GGUFInfo
-from server.models.memory import check_memory
+from prosepy.server.models.gguf import GGUFInfo
+from prosepy.server.models.memory import check_memory
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from server.config import ModelSettings
-from server.models import bundled
-from server.models.base import Backend
-from server.models.scripted import ScriptedBackend, scripted_path
+from prosepy.server.config import ModelSettings
+from prosepy.server.models import bundled
+from prosepy.server.models.base import Backend
+from prosepy.server.models.scripted import ScriptedBackend, scripted_path
 
 logger = logging.getLogger(__name__)
 
@@ -43,16 +43,16 @@ def load_backend(settings: ModelSettings) -> Backend:
     if script is not None:
         return ScriptedBackend(script)
     if settings.backend == "openai":
-        from server.models.openai_compat import OpenAIBackend
+        from prosepy.server.models.openai_compat import OpenAIBackend
 
         return OpenAIBackend(settings)
     path, _ = model_file(settings)
     if settings.backend == "ctransformers":
-        from server.models.ctrans import CTransformersBackend
+        from prosepy.server.models.ctrans import CTransformersBackend
 
         return CTransformersBackend(path, settings)
-    from server.models.gguf import read_gguf
-    from server.models.llama import LlamaCppBackend
+    from prosepy.server.models.gguf import read_gguf
+    from prosepy.server.models.llama import LlamaCppBackend
 
     info = read_gguf(path)
     return LlamaCppBackend(info, settings.n_threads, settings.n_ctx)

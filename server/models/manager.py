@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from server.config import ModelSettings
-from server.models import loader
-from server.models.base import (
+from prosepy.server.config import ModelSettings
+from prosepy.server.models import loader
+from prosepy.server.models.base import (
     Backend,
     CancelToken,
     GenerationRequest,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from server.models.base import ModelError
+from prosepy.server.models.base import ModelError
 
 
 def available_bytes() -> int | None:

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from server.config import ModelSettings
-from server.models.base import (
+from prosepy.server.config import ModelSettings
+from prosepy.server.models.base import (
     CancelToken,
     FinishReason,
     GenerationRequest,

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from server.models.base import (
+from prosepy.server.models.base import (
     CancelToken,
     FinishReason,
     GenerationRequest,

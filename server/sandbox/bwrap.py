@@ -16,7 +16,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from server.sandbox.supervisor import Spec
+    from prosepy.server.sandbox.supervisor import Spec
 
 
 def clean_env(workdir: str) -> dict[str, str]:
@@ -88,7 +88,7 @@ def probe_bwrap(python: str) -> tuple[bool, str]:
             result = (False, "bubblewrap (bwrap) is not installed")
         else:
             workdir = tempfile.mkdtemp(prefix="prosepy-probe-")
-            from server.sandbox.supervisor import Spec
+            from prosepy.server.sandbox.supervisor import Spec
 
             argv = bwrap_argv(Spec(python), workdir, clean_env(workdir))
             try:

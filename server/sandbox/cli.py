@@ -12,10 +12,10 @@ import json
 import os
 import sys
 
-from server.config import parse_settings
-from server.sandbox import selection
-from server.sandbox.result import RunResult, render_text
-from server.sandbox.session import SandboxManager
+from prosepy.server.config import parse_settings
+from prosepy.server.sandbox import selection
+from prosepy.server.sandbox.result import RunResult, render_text
+from prosepy.server.sandbox.session import SandboxManager
 
 
 def _parse_lines(spec: str, count: int) -> tuple[int, int]:

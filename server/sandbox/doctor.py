@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sys
 
-from server.config import Settings
-from server.doctor import Check
-from server.sandbox import layers as layer_info
-from server.sandbox.bwrap import probe_bwrap
-from server.sandbox.supervisor import Sandbox, SandboxError, Spec, resolve_python
+from prosepy.server.config import Settings
+from prosepy.server.doctor import Check
+from prosepy.server.sandbox import layers as layer_info
+from prosepy.server.sandbox.bwrap import probe_bwrap
+from prosepy.server.sandbox.supervisor import Sandbox, SandboxError, Spec, resolve_python
 
 SECTION = "sandbox"
 

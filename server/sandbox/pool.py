@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from server.sandbox.supervisor import Sandbox, SandboxError, Spec
+from prosepy.server.sandbox.supervisor import Sandbox, SandboxError, Spec
 
 
 class WarmPool:

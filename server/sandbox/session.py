@@ -14,12 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.config import RunSettings
-from server.sandbox import layers as layer_info
-from server.sandbox.bwrap import probe_bwrap
-from server.sandbox.pool import WarmPool
-from server.sandbox.result import LineValue, RunError, RunResult
-from server.sandbox.supervisor import Outcome, Sandbox, SandboxError, Spec, resolve_python
+from prosepy.server.config import RunSettings
+from prosepy.server.sandbox import layers as layer_info
+from prosepy.server.sandbox.bwrap import probe_bwrap
+from prosepy.server.sandbox.pool import WarmPool
+from prosepy.server.sandbox.result import LineValue, RunError, RunResult
+from prosepy.server.sandbox.supervisor import Outcome, Sandbox, SandboxError, Spec, resolve_python
 
 NOFILE = 256
 

@@ -8,7 +8,7 @@ carries ``init``, ``run`` and ``interrupt``. Killing is ``killpg`` of the proces
 bubblewrap that takes down the PID namespace, and outside it seccomp forbids forking, so no
 grandchild can escape by ``setsid()``.
 
-Everything here blocks; :mod:`server.sandbox.session` calls it from worker threads.
+Everything here blocks; :mod:`prosepy.server.sandbox.session` calls it from worker threads.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server.sandbox.bwrap import bwrap_argv, clean_env
+from prosepy.server.sandbox.bwrap import bwrap_argv, clean_env
 
 CHILD = str(Path(__file__).resolve().parent / "runtime" / "child.py")
 MESSAGE_CAP = 32 * 1024 * 1024

@@ -58,7 +58,7 @@ end
 local client_id = vim.lsp.start_client({
   capabilities = capabilities,
   name = "prosepy",
-  cmd = { python, "-m", "server", "serve" },
+  cmd = { python, "-m", "prosepy.server", "serve" },
   root_dir = vim.fn.fnamemodify(file, ":p:h"),
   init_options = { explain = { language = "en" } },
   handlers = handlers,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from server import config
+from prosepy.server import config
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "extension" / "package.json"

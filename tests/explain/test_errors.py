@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from explain.errors import explain_error
+from prosepy.explain.errors import explain_error
 
 
 def test_zero_division_names_the_divisor() -> None:

@@ -13,7 +13,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from server.models import bundled
+from prosepy.server.models import bundled
 from tests.conftest import SERVER_COMMAND, initialize_params, server_env
 
 pytestmark = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from explain import explain_at
+from prosepy.explain import explain_at
 from tests.explain.golden_cases import CASES
 
 

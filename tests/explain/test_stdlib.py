@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from explain import explain_at, explain_fragment, parse
-from explain.api import every_statement
+from prosepy.explain import explain_at, explain_fragment, parse
+from prosepy.explain.api import every_statement
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 FULL = os.environ.get("PROSEPY_STDLIB_FULL") == "1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.generation.clean import CleanError, clean_reply, extract_code, indent
+from prosepy.server.generation.clean import CleanError, clean_reply, extract_code, indent
 
 
 def test_fence_think_and_prose_are_stripped() -> None:
@@ -62,7 +62,7 @@ def test_echoed_context_after_its_imports_is_dropped() -> None:
 
 
 def test_missing_standard_imports_are_found() -> None:
-    from server.generation.clean import missing_imports
+    from prosepy.server.generation.clean import missing_imports
 
     code = "data = json.loads(s)\nfor p in os.listdir(root):\n    print(math.sqrt(len(p)))"
     assert missing_imports(code, {"s", "root", "os"}) == ["import json", "import math"]

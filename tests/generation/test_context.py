@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from server.generation.context import gather
-from server.generation.prompt import SYSTEM, build_prompt, estimate_tokens
-from server.generation.requests import request_at
+from prosepy.server.generation.context import gather
+from prosepy.server.generation.prompt import SYSTEM, build_prompt, estimate_tokens
+from prosepy.server.generation.requests import request_at
 
 TEXT = '''"""Prices."""
 import csv

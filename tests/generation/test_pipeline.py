@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from server.config import GenerateSettings
-from server.generation.pipeline import Generator, generate_text
-from server.models.base import (
+from prosepy.server.config import GenerateSettings
+from prosepy.server.generation.pipeline import Generator, generate_text
+from prosepy.server.models.base import (
     CancelToken,
     GenerationRequest,
     GenerationResult,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from server.generation.clean import Draft
-from server.generation.place import apply_edits, place
-from server.generation.requests import find_anchor, request_at
+from prosepy.server.generation.clean import Draft
+from prosepy.server.generation.place import apply_edits, place
+from prosepy.server.generation.requests import find_anchor, request_at
 
 
 def _place(text: str, line: int, draft: Draft, parses: bool = True, replace=None):

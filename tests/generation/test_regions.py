@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.generation.regions import Region, Regions
-from server.generation.requests import request_at
+from prosepy.server.generation.regions import Region, Regions
+from prosepy.server.generation.requests import request_at
 
 URI = "file:///x.py"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.generation.requests import (
+from prosepy.server.generation.requests import (
     find_anchor,
     find_requests,
     request_at,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.generation.review import review
+from prosepy.server.generation.review import review
 
 
 def codes(code: str, imports: list[str] | None = None, in_function: bool = False) -> set[str]:

@@ -9,7 +9,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from server import __version__
+from prosepy.server import __version__
 from tests.conftest import SERVER_COMMAND, initialize_params, server_env
 
 

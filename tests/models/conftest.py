@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server.models import bundled
+from prosepy.server.models import bundled
 
 
 @pytest.fixture(scope="session")

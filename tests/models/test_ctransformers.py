@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from server.config import ModelSettings
-from server.models.base import Backend, CancelToken, ChatMessage, GenerationRequest, ModelError
-from server.models.loader import load_backend
-from server.models.manager import ModelManager
+from prosepy.server.config import ModelSettings
+from prosepy.server.models.base import Backend, CancelToken, ChatMessage, GenerationRequest, ModelError
+from prosepy.server.models.loader import load_backend
+from prosepy.server.models.manager import ModelManager
 
 pytest.importorskip("ctransformers")
 

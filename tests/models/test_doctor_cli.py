@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from server import doctor
-from server.config import ModelSettings, Settings
-from server.models.doctor import doctor_checks
+from prosepy.server import doctor
+from prosepy.server.config import ModelSettings, Settings
+from prosepy.server.models.doctor import doctor_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +52,7 @@ def test_doctor_reports_a_load_failure_from_the_probe(tmp_path: Path, toy_model:
 @pytest.mark.model
 def test_model_status_command(qwen_model: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-c", "import sys; from server.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from prosepy.server.cli import main; sys.exit(main())",
          "model", "status"],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )  # fmt: skip

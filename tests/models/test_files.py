@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from server.cli import main as cli_main
-from server.config import ModelSettings
-from server.models import bundled
-from server.models.base import ModelError
-from server.models.gguf import read_gguf
-from server.models.loader import describe, load_backend
-from server.models.memory import check_memory
+from prosepy.server.cli import main as cli_main
+from prosepy.server.config import ModelSettings
+from prosepy.server.models import bundled
+from prosepy.server.models.base import ModelError
+from prosepy.server.models.gguf import read_gguf
+from prosepy.server.models.loader import describe, load_backend
+from prosepy.server.models.memory import check_memory
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_unsupported_architecture_names_the_architecture(tmp_path: Path, toy_mod
 
 
 def test_out_of_memory_is_refused_before_loading(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("server.models.memory.available_bytes", lambda: 200 * 2**20)
+    monkeypatch.setattr("prosepy.server.models.memory.available_bytes", lambda: 200 * 2**20)
     with pytest.raises(ModelError, match="not enough memory to load big.gguf") as info:
         check_memory(491_400_064, 4096, "big.gguf")
     assert "smaller model" in info.value.fix

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from server.config import ModelSettings
-from server.models.base import CancelToken, ChatMessage, GenerationRequest
-from server.models.grammars import PYTHON_BLOCK
-from server.models.llama import LlamaCppBackend
-from server.models.loader import load_backend
-from server.models.manager import ModelManager
+from prosepy.server.config import ModelSettings
+from prosepy.server.models.base import CancelToken, ChatMessage, GenerationRequest
+from prosepy.server.models.grammars import PYTHON_BLOCK
+from prosepy.server.models.llama import LlamaCppBackend
+from prosepy.server.models.loader import load_backend
+from prosepy.server.models.manager import ModelManager
 
 pytestmark = pytest.mark.model
 pytest.importorskip("llama_cpp")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from server.config import ModelSettings
-from server.models.base import (
+from prosepy.server.config import ModelSettings
+from prosepy.server.models.base import (
     CancelToken,
     ChatMessage,
     GenerationRequest,
@@ -17,8 +17,8 @@ from server.models.base import (
     ModelError,
     StopFilter,
 )
-from server.models.manager import ModelManager, ModelStatus
-from server.models.scripted import ScriptedBackend
+from prosepy.server.models.manager import ModelManager, ModelStatus
+from prosepy.server.models.scripted import ScriptedBackend
 
 
 def _request(**kw) -> GenerationRequest:

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from server.config import ModelSettings
-from server.models.base import CancelToken, ChatMessage, GenerationRequest, ModelError
-from server.models.manager import ModelManager
-from server.models.openai_compat import OpenAIBackend
+from prosepy.server.config import ModelSettings
+from prosepy.server.models.base import CancelToken, ChatMessage, GenerationRequest, ModelError
+from prosepy.server.models.manager import ModelManager
+from prosepy.server.models.openai_compat import OpenAIBackend
 
 KEY = "sk-test-" + "x" * 20
 REPLY = ["```", "python", "\n", "print", "(", "1", ")", "\n", "```"]

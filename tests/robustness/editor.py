@@ -164,7 +164,7 @@ class Editor:
         initialize: bool = True,
     ) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server"],
+            [sys.executable, "-m", "prosepy.server"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

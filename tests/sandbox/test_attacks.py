@@ -21,10 +21,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from server.config import RunSettings
-from server.sandbox.layers import FULL
-from server.sandbox.result import RunResult
-from server.sandbox.session import SandboxManager
+from prosepy.server.config import RunSettings
+from prosepy.server.sandbox.layers import FULL
+from prosepy.server.sandbox.result import RunResult
+from prosepy.server.sandbox.session import SandboxManager
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox's layers are Linux's")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import server.sandbox.supervisor as supervisor
+import prosepy.server.sandbox.supervisor as supervisor
 
 _path = Path(supervisor.CHILD).with_name("instrument.py")
 _spec = importlib.util.spec_from_file_location("instrument_under_test", _path)

@@ -12,7 +12,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from server.sandbox.layers import FULL
+from prosepy.server.sandbox.layers import FULL
 from tests.conftest import SERVER_COMMAND, initialize_params, server_env
 
 

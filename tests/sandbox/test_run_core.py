@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from server.config import RunSettings, Settings
-from server.sandbox import layers
-from server.sandbox.doctor import doctor_checks
-from server.sandbox.session import SandboxManager, shared_folder
+from prosepy.server.config import RunSettings, Settings
+from prosepy.server.sandbox import layers
+from prosepy.server.sandbox.doctor import doctor_checks
+from prosepy.server.sandbox.session import SandboxManager, shared_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox's layers are Linux's")

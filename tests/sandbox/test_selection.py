@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.sandbox import selection
+from prosepy.server.sandbox import selection
 
 DOC = """import math
 

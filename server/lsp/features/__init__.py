@@ -10,24 +10,24 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from server.lsp.server import ProsepyServer
+    from prosepy.server.lsp.server import ProsepyServer
 
 logger = logging.getLogger(__name__)
 
 FEATURES = [
-    "server.lsp.features.lifecycle",
-    "server.lsp.features.documents",
-    "server.lsp.features.doctor",
-    "server.lsp.features.code_lens",
-    "server.lsp.features.code_actions",
-    "server.lsp.features.hover",
-    "server.lsp.features.explain_with_model",
-    "server.lsp.features.model_status",
-    "server.lsp.features.generate",
-    "server.lsp.features.run_results",
-    "server.lsp.features.inlay_hints",
-    "server.lsp.features.run",
-    "server.lsp.features.run_actions",
+    "prosepy.server.lsp.features.lifecycle",
+    "prosepy.server.lsp.features.documents",
+    "prosepy.server.lsp.features.doctor",
+    "prosepy.server.lsp.features.code_lens",
+    "prosepy.server.lsp.features.code_actions",
+    "prosepy.server.lsp.features.hover",
+    "prosepy.server.lsp.features.explain_with_model",
+    "prosepy.server.lsp.features.model_status",
+    "prosepy.server.lsp.features.generate",
+    "prosepy.server.lsp.features.run_results",
+    "prosepy.server.lsp.features.inlay_hints",
+    "prosepy.server.lsp.features.run",
+    "prosepy.server.lsp.features.run_actions",
 ]
 
 

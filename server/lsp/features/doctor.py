@@ -9,8 +9,8 @@ import asyncio
 import dataclasses
 from typing import Any
 
-from server import doctor
-from server.lsp.server import ProsepyServer  # at run time: pygls reads command annotations
+from prosepy.server import doctor
+from prosepy.server.lsp.server import ProsepyServer  # at run time: pygls reads command annotations
 
 COMMAND = "prosepy.doctor"
 

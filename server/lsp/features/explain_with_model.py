@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from explain import explain_at, parse
-from server.lsp.features.hover import language_of
-from server.lsp.features.model_status import get_models
-from server.models.base import CancelToken, ChatMessage, GenerationRequest, ModelError
+from prosepy.explain import explain_at, parse
+from prosepy.server.lsp.features.hover import language_of
+from prosepy.server.lsp.features.model_status import get_models
+from prosepy.server.models.base import CancelToken, ChatMessage, GenerationRequest, ModelError
 
 if TYPE_CHECKING:
-    from server.lsp.server import ProsepyServer
+    from prosepy.server.lsp.server import ProsepyServer
 
 logger = logging.getLogger(__name__)
 

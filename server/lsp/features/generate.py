@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from server.generation.pipeline import Generator, Job
-from server.generation.regions import Region, Regions
-from server.generation.requests import (
+from prosepy.server.generation.pipeline import Generator, Job
+from prosepy.server.generation.regions import Region, Regions
+from prosepy.server.generation.requests import (
     NlRequest,
     find_anchor,
     find_requests,
     request_at,
     requests_in_range,
 )
-from server.generation.review import Finding, review
-from server.lsp.features.generate_progress import GenerationProgress
-from server.models.base import (
+from prosepy.server.generation.review import Finding, review
+from prosepy.server.lsp.features.generate_progress import GenerationProgress
+from prosepy.server.models.base import (
     CancelToken,
     GenerationRequest,
     GenerationResult,
@@ -38,7 +38,7 @@ from server.models.base import (
 )
 
 if TYPE_CHECKING:
-    from server.lsp.server import ProsepyServer
+    from prosepy.server.lsp.server import ProsepyServer
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ SOURCE = "review"
 
 def _model(ls: ProsepyServer) -> Any:
     try:
-        from server.lsp.features.model_status import get_models
+        from prosepy.server.lsp.features.model_status import get_models
 
         return get_models(ls)
     except ImportError:

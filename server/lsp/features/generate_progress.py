@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from server.models.base import CancelToken
+from prosepy.server.models.base import CancelToken
 
 if TYPE_CHECKING:
-    from server.lsp.server import ProsepyServer
+    from prosepy.server.lsp.server import ProsepyServer
 
 logger = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from explain import Parsed, explain_at, explain_fragment, parse, symbols
+from prosepy.explain import Parsed, explain_at, explain_fragment, parse, symbols
 
 if TYPE_CHECKING:
-    from server.lsp.server import ProsepyServer
+    from prosepy.server.lsp.server import ProsepyServer
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from server.lsp.features import run_results
+from prosepy.server.lsp.features import run_results
 
 if TYPE_CHECKING:
-    from server.lsp.server import ProsepyServer
+    from prosepy.server.lsp.server import ProsepyServer
 
 
 def hints(ls: ProsepyServer, params: types.InlayHintParams) -> list[types.InlayHint]:

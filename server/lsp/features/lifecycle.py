@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 if TYPE_CHECKING:
-    from server.lsp.server import ProsepyServer
+    from prosepy.server.lsp.server import ProsepyServer
 
 logger = logging.getLogger("prosepy")
 

@@ -1,6 +1,6 @@
 """``prosepy/modelStatus`` notifications and ``$/progress`` while the model loads.
 
-The model core (``server.models.manager``) reports every state change from whatever thread
+The model core (``prosepy.server.models.manager``) reports every state change from whatever thread
 it runs on; this adapter moves each report onto the event loop and sends:
 
 - ``prosepy/modelStatus`` ``{"state", "detail", "model", "tokens"}`` on every change (the
@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from server.config import Settings
-from server.models.base import ModelError
-from server.models.manager import ModelManager, ModelStatus
+from prosepy.server.config import Settings
+from prosepy.server.models.base import ModelError
+from prosepy.server.models.manager import ModelManager, ModelStatus
 
 if TYPE_CHECKING:
-    from server.lsp.server import ProsepyServer
+    from prosepy.server.lsp.server import ProsepyServer
 
 logger = logging.getLogger(__name__)
 

@@ -37,11 +37,11 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from server.lsp.features import run_results
-from server.lsp.protocol import lsp_lines
-from server.lsp.server import ProsepyServer  # at run time: pygls reads command annotations
-from server.sandbox import selection
-from server.sandbox.session import SandboxManager
+from prosepy.server.lsp.features import run_results
+from prosepy.server.lsp.protocol import lsp_lines
+from prosepy.server.lsp.server import ProsepyServer  # at run time: pygls reads command annotations
+from prosepy.server.sandbox import selection
+from prosepy.server.sandbox.session import SandboxManager
 
 logger = logging.getLogger(__name__)
 SERVICE = "sandbox"

@@ -13,8 +13,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from server.lsp.server import ProsepyServer
-from server.sandbox import selection
+from prosepy.server.lsp.server import ProsepyServer
+from prosepy.server.sandbox import selection
 
 KIND = "source.prosepy.run"
 

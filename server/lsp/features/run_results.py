@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from server.lsp.features.hover import language_of
-from server.sandbox.result import LineValue, RunResult
+from prosepy.server.lsp.features.hover import language_of
+from prosepy.server.sandbox.result import LineValue, RunResult
 
 if TYPE_CHECKING:
-    from server.lsp.server import ProsepyServer
+    from prosepy.server.lsp.server import ProsepyServer
 
 logger = logging.getLogger(__name__)
 SERVICE = "run_results"
@@ -108,7 +108,7 @@ def store(ls: ProsepyServer) -> ResultStore:
 def explain(ls: ProsepyServer, type_name: str, message: str, line_source: str) -> str:
     """Plain-language explanation from ``explain.errors`` when present, else the raw message."""
     try:
-        from explain.errors import explain_error  # type: ignore[import-not-found]
+        from prosepy.explain.errors import explain_error  # type: ignore[import-not-found]
     except ImportError:
         return f"{type_name}: {message}"
     try:
