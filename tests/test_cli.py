@@ -7,10 +7,12 @@ import sys
 
 from tests.conftest import ROOT, server_env
 
+CLI = "from prosepy.server.cli import main; raise SystemExit(main())"
+
 
 def prosepy(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "import sys; from prosepy.server.cli import main; sys.exit(main())", *args],
+        [sys.executable, "-c", CLI, *args],
         capture_output=True,
         text=True,
         timeout=timeout,

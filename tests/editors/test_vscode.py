@@ -89,7 +89,8 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
 
     # "Restart Language Server" starts a new server, which has not loaded the model yet
     assert seen["restart"]["text"] == "prosepy: model not loaded", seen["restart"]
-    assert log.count("-m prosepy.server serve (setting prosepy.server.pythonPath)") == 2, log[-2000:]
+    started = "-m prosepy.server serve (setting prosepy.server.pythonPath)"
+    assert log.count(started) == 2, log[-2000:]
 
 
 @pytest.mark.model

@@ -12,7 +12,8 @@ SOURCE = "words = ['bb', 'a']\nresult = sorted(words, key=len)\n\ntotal = 0\n"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "import sys; from prosepy.server.cli import main; sys.exit(main())"]
+    cli = "from prosepy.server.cli import main; raise SystemExit(main())"
+    command = [sys.executable, "-c", cli]
     return subprocess.run(
         [*command, "explain", *args],
         capture_output=True,

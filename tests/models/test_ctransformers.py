@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from prosepy.server.config import ModelSettings
-from prosepy.server.models.base import Backend, CancelToken, ChatMessage, GenerationRequest, ModelError
+from prosepy.server.models.base import (
+    Backend,
+    CancelToken,
+    ChatMessage,
+    GenerationRequest,
+    ModelError,
+)
 from prosepy.server.models.loader import load_backend
 from prosepy.server.models.manager import ModelManager
 
