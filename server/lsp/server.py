@@ -7,6 +7,7 @@ Features live one per module in ``prosepy.server.lsp.features`` and register the
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from lsprotocol import types
@@ -20,29 +21,45 @@ logger = logging.getLogger("prosepy")
 
 
 class ClientLogHandler(logging.Handler):
-    """Forwards log records to the client as ``window/logMessage`` (never to stdout)."""
+    """Sends log records to the client as ``window/logMessage``, else to ``fallback``.
+
+    Over stdio the client shows the server's stderr in the same place as its log messages,
+    so a record goes to exactly one of them: the client once it is connected, stderr
+    before that (start-up errors) or when sending fails.
+    """
 
     _LEVELS = {
         logging.ERROR: types.MessageType.Error,
         logging.WARNING: types.MessageType.Warning,
         logging.INFO: types.MessageType.Info,
-        logging.DEBUG: types.MessageType.Log,
+        logging.DEBUG: types.MessageType.Debug,
     }
 
-    def __init__(self, server: ProsepyServer) -> None:
-        super().__init__(level=logging.INFO)
+    def __init__(self, server: ProsepyServer, fallback: logging.Handler | None) -> None:
+        super().__init__()
         self.server = server
+        self.fallback = fallback
+        self._sending = threading.local()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self.server.protocol.writer is None:
+        # a record logged while sending one (a broken pipe, say) must not loop back here
+        if self.server.protocol.writer is None or getattr(self._sending, "active", False):
+            self._fall_back(record)
             return
+        self._sending.active = True
         try:
             kind = self._LEVELS.get(record.levelno, types.MessageType.Log)
             self.server.window_log_message(
                 types.LogMessageParams(type=kind, message=self.format(record))
             )
         except Exception:  # logging must never take the server down
-            pass
+            self._fall_back(record)
+        finally:
+            self._sending.active = False
+
+    def _fall_back(self, record: logging.LogRecord) -> None:
+        if self.fallback is not None and record.levelno >= self.fallback.level:
+            self.fallback.handle(record)
 
 
 class ProsepyServer(LanguageServer):
@@ -80,6 +97,7 @@ class ProsepyServer(LanguageServer):
                 listener(old, settings)
             except Exception:
                 logger.exception("settings listener failed")
+        logger.debug("settings from %s applied: %s", source, raw)
         return errors
 
     def on_settings_changed(self, listener: Any) -> None:
@@ -146,15 +164,35 @@ def build_server() -> ProsepyServer:
     return server
 
 
-def configure_logging(server: ProsepyServer, level: str = "info") -> None:
-    """Log to stderr and to the client; stdout is reserved for the protocol."""
+LOG_LEVELS = {
+    "error": logging.ERROR,
+    "warning": logging.WARNING,
+    "info": logging.INFO,
+    "debug": logging.DEBUG,
+}
+
+
+def set_log_level(level: str) -> None:
+    """Make prosepy's loggers (and the libraries' warnings) follow ``level``."""
+    number = LOG_LEVELS.get(level, logging.INFO)
+    logging.getLogger().setLevel(min(number, logging.WARNING))
+    logging.getLogger("prosepy").setLevel(number)
+
+
+def configure_logging(server: ProsepyServer, level: str = "info", stdio: bool = True) -> None:
+    """Log to the client and, where it is not the client's own log, to stderr.
+
+    stdout is reserved for the protocol. Over stdio each record is written once: to the client
+    when it is connected, else to stderr. Over TCP stderr is the terminal that started the
+    server, so it gets every record as well. ``level`` holds until the client's
+    ``logLevel`` setting arrives; later changes of that setting apply at once.
+    """
     root = logging.getLogger()
-    root.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     stderr = logging.StreamHandler()
-    stderr.setFormatter(fmt)
-    client = ClientLogHandler(server)
+    stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    client = ClientLogHandler(server, fallback=stderr if stdio else None)
     client.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-    root.handlers[:] = [stderr]
-    logging.getLogger("prosepy").addHandler(client)
+    root.handlers[:] = [client] if stdio else [client, stderr]
+    set_log_level(level)
     logging.getLogger("pygls").setLevel(logging.WARNING)
+    server.on_settings_changed(lambda old, new: set_log_level(new.log_level))

@@ -12,8 +12,7 @@ SOURCE = "words = ['bb', 'a']\nresult = sorted(words, key=len)\n\ntotal = 0\n"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    cli = "from prosepy.server.cli import main; raise SystemExit(main())"
-    command = [sys.executable, "-c", cli]
+    command = [sys.executable, "-m", "prosepy.server"]
     return subprocess.run(
         [*command, "explain", *args],
         capture_output=True,
