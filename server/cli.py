@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="listen on TCP instead of stdio (host defaults to 127.0.0.1)",
     )
     serve.add_argument(
+        "--stdio",
+        action="store_true",
+        help="talk over stdin/stdout (the default; VS Code's language client passes it)",
+    )
+    serve.add_argument(
         "--log-level",
         default="info",
         choices=["error", "warning", "info", "debug"],

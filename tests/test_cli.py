@@ -72,3 +72,17 @@ def test_every_subcommand_has_a_description_and_examples() -> None:
         assert len(description.split()) >= 6, (name, result.stdout)
         examples = result.stdout.split("examples:\n", 1)[-1]
         assert "examples:" in result.stdout and f"prosepy {name}" in examples, result.stdout
+
+
+def test_serve_accepts_stdio_flag_that_language_clients_pass() -> None:
+    """vscode-languageclient appends ``--stdio`` to the server's arguments."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "prosepy.server", "serve", "--stdio"],
+        input=b"",  # end of input at once: the server starts, reads EOF and stops
+        capture_output=True,
+        timeout=60,
+        cwd=ROOT,
+        env=server_env(),
+    )
+    assert b"unrecognized arguments" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc.stderr
