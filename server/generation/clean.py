@@ -15,6 +15,8 @@ import sys
 import textwrap
 from dataclasses import dataclass, field
 
+from prosepy.server.lines import line_texts
+
 _THINK = re.compile(r"<think>.*?(</think>|\Z)", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[ \t]*$", re.MULTILINE)
 _NL_LINE = re.compile(r"^[ \t]*#[ \t]*(nl:|<-)", re.IGNORECASE)
@@ -86,7 +88,7 @@ def _unwrap_function(code: str, name: str) -> str:
         tree = ast.parse(code)
     except SyntaxError:
         return code
-    lines = code.splitlines()
+    lines = line_texts(code)
     target = next(
         (
             n
@@ -185,7 +187,7 @@ def split_imports(code: str) -> tuple[str, list[str]]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    lines = code.splitlines()
+    lines = line_texts(code)
     imports: list[str] = []
     drop: set[int] = set()
     for node in tree.body:
@@ -208,14 +210,14 @@ def clean_reply(
 ) -> Draft:
     """The ``Draft`` in a model reply; raises ``CleanError`` when there is no code."""
     code = extract_code(reply)
-    code = "\n".join(line.rstrip() for line in code.splitlines())
+    code = "\n".join(line.rstrip() for line in line_texts(code))
     code = textwrap.dedent(code).strip("\n")
     if function:
         code = _unwrap_function(code, function)
-    lines = [line for line in code.splitlines() if not _NL_LINE.match(line)]
+    lines = [line for line in line_texts(code) if not _NL_LINE.match(line)]
     code, imports = split_imports("\n".join(lines).strip("\n"))
     after = echo_after or []
-    lines = _drop_echo(code.splitlines(), [*(echo or []), *after])
+    lines = _drop_echo(line_texts(code), [*(echo or []), *after])
     # A copy of the code below the request, at the end of the answer, goes too.
     lines = _drop_echo(lines[::-1], after[::-1])[::-1]
     code = "\n".join(lines).strip("\n")
@@ -228,4 +230,4 @@ def clean_reply(
 
 def indent(code: str, prefix: str) -> str:
     """Indent every non-blank line of ``code`` by ``prefix`` (the request comment's)."""
-    return "\n".join((prefix + line) if line.strip() else "" for line in code.splitlines())
+    return "\n".join((prefix + line) if line.strip() else "" for line in line_texts(code))

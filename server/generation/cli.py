@@ -17,7 +17,8 @@ from pathlib import Path
 from prosepy.server.config import Settings, parse_settings
 from prosepy.server.generation.pipeline import Generator
 from prosepy.server.generation.requests import request_at
-from prosepy.server.generation.review import review
+from prosepy.server.lines import line_texts
+from prosepy.server.models.manager import ModelManager
 
 
 def _settings(raw: str | None) -> Settings:
@@ -35,7 +36,7 @@ def _settings(raw: str | None) -> Settings:
 
 def _with_request(text: str, request: str, line: int | None) -> tuple[str, int]:
     """The file text with ``# nl: request`` at 0-based ``line`` (indented like its neighbour)."""
-    lines = text.splitlines()
+    lines = line_texts(text)
     at = len(lines) if line is None else max(0, min(line, len(lines)))
     existing = request_at(lines, at) if at < len(lines) else None
     if existing is not None and existing.text.replace("\n", " ") == " ".join(request.split()):
@@ -62,36 +63,30 @@ def generate_command(args: argparse.Namespace) -> int:
         path = str(file.resolve())
     line = args.line - 1 if getattr(args, "line", None) else None
     text, at = _with_request(text, args.text, line)
-
-    from prosepy.server.models.manager import ModelManager
-
     manager = ModelManager(settings.model)
     generator = Generator(manager.generate, settings.generate, lambda: manager.status.model)
     print(f"prosepy generate: {manager.status.model}", file=sys.stderr)
     try:
-        job = generator.prepare(text, at, path)
-        if job is None:
-            print(f"prosepy generate: no request on line {at + 1}", file=sys.stderr)
-            return 2
-        outcome = generator.generate(job)
+        generated = generator.run(text, at, path)
     finally:
         manager.close()
-    if outcome.draft is None:
-        print(f"prosepy generate: {outcome.message}", file=sys.stderr)
+    answer, placement = generated.answer, generated.placement
+    if generated.job is None:
+        print(f"prosepy generate: {generated.message}", file=sys.stderr)
+        return 2
+    if placement is None or not generated.ok:
+        print(f"prosepy generate: {generated.message}", file=sys.stderr)
         return 1
-    placement = generator.place(job, outcome.draft, text, job.request)
     for statement in placement.imports_added:
         print(statement)
     if placement.imports_added:
         print()
     print("\n".join(placement.code_lines), flush=True)
     print(
-        f"prosepy generate: {outcome.tokens} tokens in {outcome.seconds:.1f} s"
-        + (" (after one repair)" if outcome.repaired else ""),
+        f"prosepy generate: {answer.tokens} tokens in {answer.seconds:.1f} s"
+        + (" (after one repair)" if answer.repaired else ""),
         file=sys.stderr,
     )
-    if settings.generate.review:
-        in_function = job.context.function is not None
-        for f in review(outcome.draft.code, placement.imports_added, in_function):
-            print(f"  review: line {f.line + 1}: {f.code} {f.message}", file=sys.stderr)
+    for f in generated.findings:
+        print(f"  review: line {f.line + 1}: {f.code} {f.message}", file=sys.stderr)
     return 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prosepy.server.generation.requests import NlRequest
+from prosepy.server.lines import line_texts
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def gather(
     """Collect the context for ``request`` in the document ``lines`` (no newlines at ends)."""
     ctx = FileContext()
     source = with_placeholder(lines, request)
-    placed = source.splitlines()
+    placed = line_texts(source)
     try:
         tree = ast.parse(source)
         ctx.parses = True

@@ -1,21 +1,22 @@
-"""The generation pipeline: request -> context -> prompt -> model -> clean -> parse check.
+"""The generation pipeline: request -> context -> prompt -> model -> clean -> place -> review.
 
-No LSP here: the language server, the CLI, the benchmark and the HumanEval evaluation all
-drive this same object. The model is any callable with the ``Backend.generate`` signature
-(normally ``ModelManager.generate``), so tests can use the scripted double.
+No LSP here: the language server, the CLI, the demo, the benchmarks and the HumanEval
+evaluation all call :meth:`Generator.run`. The model is any callable with the
+``Backend.generate`` signature (normally ``ModelManager.generate``), so tests can use the
+scripted double.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from cachetools import LRUCache
 
 from prosepy.server.config import GenerateSettings
 from prosepy.server.generation.clean import NO_CODE, CleanError, Draft, clean_reply
@@ -23,13 +24,17 @@ from prosepy.server.generation.context import FileContext, gather
 from prosepy.server.generation.place import Placement, place
 from prosepy.server.generation.prompt import AFTER_LINES, Prompt, build_prompt, repair_messages
 from prosepy.server.generation.requests import NlRequest, request_at
+from prosepy.server.generation.review import Finding, review
+from prosepy.server.lines import line_texts
 from prosepy.server.models.base import (
     CancelToken,
+    ChatMessage,
     GenerationRequest,
     GenerationResult,
     ModelError,
     TokenCallback,
 )
+from prosepy.server.models.grammars import PYTHON_BLOCK
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +55,8 @@ class Job:
 
 
 @dataclass
-class Outcome:
-    """What came of one job: a draft to place, or a message saying why there is none."""
+class Answer:
+    """The model's answer to one job: a draft to place, or a message saying why there is none."""
 
     draft: Draft | None
     message: str = ""
@@ -68,20 +73,38 @@ class Outcome:
         return self.draft is not None
 
 
-def _grammar() -> str | None:
-    """The GBNF that forces one fenced python block, if the models package provides it."""
-    try:
-        grammars = importlib.import_module("prosepy.server.models.grammars")
-    except ImportError:
-        return None
-    for name in ("PYTHON_BLOCK", "PYTHON_CODE_BLOCK", "FENCED_PYTHON", "python_block"):
-        value = getattr(grammars, name, None)
-        if isinstance(value, str):
-            return value
-        if callable(value):
-            result = value()
-            return result if isinstance(result, str) else None
-    return None
+@dataclass
+class Target:
+    """Where the code goes once the model has answered: ``request`` in ``text``."""
+
+    text: str
+    request: NlRequest
+    #: Lines [start, end) of earlier generated code to replace (a regeneration).
+    replace: tuple[int, int] | None = None
+    #: The caller's version of ``text`` (an LSP document version), handed back untouched.
+    version: int | None = None
+
+
+#: Called once the model has answered: where the code goes now (the document may have
+#: changed meanwhile), or a message saying why it goes nowhere.
+Locate = Callable[[NlRequest], "Target | str"]
+
+
+@dataclass
+class Generated:
+    """What one :meth:`Generator.run` produced: the code placed and reviewed, or why not."""
+
+    answer: Answer
+    job: Job | None = None
+    target: Target | None = None
+    placement: Placement | None = None
+    findings: list[Finding] = field(default_factory=list)
+    #: Why nothing is to be inserted ("" when ``placement`` is ready to apply).
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.placement is not None and not self.message
 
 
 class Generator:
@@ -98,22 +121,54 @@ class Generator:
         self.model = model
         self.settings = settings
         self.model_name = model_name
-        self.grammar = _grammar() if grammar is True else (grammar or None)
-        self._cache: OrderedDict[str, Outcome] = OrderedDict()
-        self._cache_size = cache_size
+        #: GBNF forcing one fenced python block (runtimes without grammars ignore it).
+        self.grammar = PYTHON_BLOCK if grammar is True else (grammar or None)
+        self._cache: LRUCache[str, Answer] = LRUCache(maxsize=cache_size)
         self._lock = threading.Lock()
 
-    # -- preparation (cheap apart from jedi) -------------------------------------------
-    def prepare(self, text: str, line: int, path: str | None = None) -> Job | None:
-        """The job for the request at 0-based ``line`` of ``text``, or None if there is none."""
-        lines = text.splitlines()
-        request = request_at(lines, line)
-        if request is None:
-            return None
-        return self.prepare_request(text, request, path)
+    # -- the whole way --------------------------------------------------------------------
+    def run(
+        self,
+        text: str,
+        request: NlRequest | int,
+        path: str | None = None,
+        *,
+        cancel: CancelToken | None = None,
+        on_token: TokenCallback | None = None,
+        locate: Locate | None = None,
+    ) -> Generated:
+        """prepare -> generate -> place -> review, for the request (or 0-based line) in ``text``.
 
+        ``text`` is what the model sees (for a regeneration: without the code it replaces).
+        ``locate`` says where the code goes once the model has answered; by default below
+        the request in ``text`` itself. Slow (the model): run it off the event loop.
+        """
+        if isinstance(request, int):
+            found = request_at(line_texts(text), request)
+            if found is None:
+                message = f"no `# nl:` request on line {request + 1}"
+                return Generated(Answer(None, message), message=message)
+            request = found
+        job = self.prepare_request(text, request, path)
+        answer = self.generate(job, cancel, on_token)
+        if answer.draft is None:
+            return Generated(answer, job, message=answer.message)
+        target = locate(job.request) if locate is not None else Target(text, job.request)
+        if isinstance(target, str):
+            return Generated(answer, job, message=target)
+        placement = self.place(job, answer.draft, target.text, target.request, target.replace)
+        if placement.error:
+            message = f"the code would not parse here ({placement.error}); nothing inserted"
+            return Generated(answer, job, target, placement, message=message)
+        findings: list[Finding] = []
+        if self.settings.review:
+            in_function = job.context.function is not None
+            findings = review(answer.draft.code, placement.imports_added, in_function)
+        return Generated(answer, job, target, placement, findings)
+
+    # -- preparation (cheap apart from jedi) -------------------------------------------
     def prepare_request(self, text: str, request: NlRequest, path: str | None = None) -> Job:
-        lines = text.splitlines()
+        lines = line_texts(text)
         context = gather(lines, request, path)
         prompt = build_prompt(request, context, self.settings.context_tokens)
         s = self.settings
@@ -128,18 +183,16 @@ class Generator:
         return Job(request, context, prompt, key, text)
 
     # -- generation (slow: run off the event loop) --------------------------------------
-    def cached(self, job: Job) -> Outcome | None:
+    def cached(self, job: Job) -> Answer | None:
         with self._lock:
             hit = self._cache.get(job.key)
-            if hit is not None:
-                self._cache.move_to_end(job.key)
         if hit is None:
             return None
-        return Outcome(hit.draft, hit.message, hit.finish_reason, hit.tokens, 0.0, True, hit.model)
+        return Answer(hit.draft, hit.message, hit.finish_reason, hit.tokens, 0.0, True, hit.model)
 
     def _call(
         self,
-        messages: list,
+        messages: list[ChatMessage],
         cancel: CancelToken | None,
         on_token: TokenCallback | None,
         budget: float,
@@ -158,53 +211,53 @@ class Generator:
         job: Job,
         cancel: CancelToken | None = None,
         on_token: TokenCallback | None = None,
-    ) -> Outcome:
+    ) -> Answer:
         """Ask the model, clean the reply, check the file still parses; one repair round."""
         hit = self.cached(job)
         if hit is not None:
             return hit
         start = time.monotonic()
         budget = self.settings.time_budget_s
-        outcome = Outcome(None)
+        answer = Answer(None)
         messages = list(job.prompt.messages)
         for attempt in range(2):
             try:
                 result = self._call(messages, cancel, on_token, budget - (time.monotonic() - start))
             except ModelError as exc:
-                outcome.message = f"the model is not available: {exc}"
+                answer.message = f"the model is not available: {exc}"
                 break
-            outcome.tokens += result.tokens
-            outcome.model = result.model
-            outcome.finish_reason = result.finish_reason
-            outcome.replies.append(result.text)
+            answer.tokens += result.tokens
+            answer.model = result.model
+            answer.finish_reason = result.finish_reason
+            answer.replies.append(result.text)
             if result.finish_reason == "cancelled":
-                outcome.message = "generation cancelled" + (
+                answer.message = "generation cancelled" + (
                     f" ({cancel.reason})" if cancel is not None and cancel.reason else ""
                 )
                 break
             if result.finish_reason == "timeout":
-                outcome.message = (
+                answer.message = (
                     f"generation stopped at the time budget ({budget:g} s, setting "
                     "generate.timeBudgetS); nothing inserted"
                 )
                 break
             if result.finish_reason == "error":
-                outcome.message = f"the model failed: {result.text or 'unknown error'}"
+                answer.message = f"the model failed: {result.text or 'unknown error'}"
                 break
             draft, error = self.check(job, result.text)
             if draft is not None:
-                outcome.draft = draft
-                outcome.repaired = attempt > 0
-                outcome.message = ""
+                answer.draft = draft
+                answer.repaired = attempt > 0
+                answer.message = ""
                 break
             nothing_new = error == NO_CODE
-            outcome.message = (
+            answer.message = (
                 f"{NO_CODE}; nothing inserted"
                 if nothing_new
                 else f"the generated code does not parse: {error}; nothing inserted"
             )
             if result.finish_reason == "length":
-                outcome.message = (
+                answer.message = (
                     f"the generated code was cut off at {self.settings.max_tokens} tokens "
                     f"(setting generate.maxTokens) and does not parse: {error}; nothing inserted"
                 )
@@ -214,13 +267,11 @@ class Generator:
                 messages = repair_messages(
                     job.prompt, result.text, error or "syntax error", nothing_new, job.request.text
                 )
-        outcome.seconds = time.monotonic() - start
-        if outcome.ok:
+        answer.seconds = time.monotonic() - start
+        if answer.ok:
             with self._lock:
-                self._cache[job.key] = outcome
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        return outcome
+                self._cache[job.key] = answer
+        return answer
 
     def check(self, job: Job, reply: str) -> tuple[Draft | None, str | None]:
         """Clean ``reply`` and check it fits the job's text; (draft, None) or (None, error)."""
@@ -248,21 +299,3 @@ class Generator:
         replace: tuple[int, int] | None = None,
     ) -> Placement:
         return place(text, request, draft, job.context.parses, replace)
-
-
-def generate_text(
-    generator: Generator,
-    text: str,
-    line: int,
-    path: str | None = None,
-    cancel: CancelToken | None = None,
-    on_token: TokenCallback | None = None,
-) -> tuple[Outcome, Placement | None]:
-    """One-shot helper: generate for the request at ``line`` and place it in ``text``."""
-    job = generator.prepare(text, line, path)
-    if job is None:
-        return Outcome(None, f"no `# nl:` request on line {line + 1}"), None
-    outcome = generator.generate(job, cancel, on_token)
-    if outcome.draft is None:
-        return outcome, None
-    return outcome, generator.place(job, outcome.draft, text, job.request)

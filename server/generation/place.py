@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from prosepy.server.generation.clean import Draft, indent, missing_imports
 from prosepy.server.generation.context import with_placeholder
 from prosepy.server.generation.requests import NlRequest
+from prosepy.server.lines import line_texts, split_lines
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _bound_names(tree: ast.Module | None, text: str) -> set[str]:
 
 def _apply(text: str, edits: list[Edit]) -> str:
     """Apply non-overlapping edits (positions in ``text``) and return the new text."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line))
@@ -162,7 +163,7 @@ def place(
 ) -> Placement:
     """Edits inserting ``draft`` below ``request`` in ``text`` (or replacing lines ``replace``)."""
     eol = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines()
+    lines = line_texts(text)
     try:
         tree: ast.Module | None = ast.parse(text)
     except SyntaxError:

@@ -13,6 +13,7 @@ import os
 import sys
 
 from prosepy.server.config import parse_settings
+from prosepy.server.lines import line_texts
 from prosepy.server.sandbox import selection
 from prosepy.server.sandbox.result import RunResult, render_text
 from prosepy.server.sandbox.session import SandboxManager
@@ -48,7 +49,7 @@ def run_command(args: argparse.Namespace) -> int:
     settings, errors = parse_settings(raw)
     for error in errors:
         print(f"prosepy run: setting {error}", file=sys.stderr)
-    lines = text.splitlines()
+    lines = line_texts(text)
     try:
         if args.lines:
             first, last = _parse_lines(args.lines, len(lines))

@@ -11,10 +11,9 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+from prosepy.server.lines import split_lines
+
 CELL = re.compile(r"^\s*#\s*%%")
-#: Lines end at \r\n, \r or \n only, as for editors and Python's tokenizer (str.splitlines
-#: also breaks at form feeds, \x85 and \u2028, which would shift every later line).
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 class NothingToRun(ValueError):
@@ -41,7 +40,7 @@ def _slice(lines: list[str], first: int, last: int) -> Snippet:
 
 
 def _lines(text: str) -> list[str]:
-    lines: list[str] = _LINE.findall(text)
+    lines = split_lines(text)
     return lines or [""]
 
 

@@ -1,9 +1,12 @@
-"""The pipeline with a model double: repair round, cache, budgets, cancellation."""
+"""The pipeline with a model double: repair round, cache, budgets, cancellation, and
+``Generator.run`` placing and reviewing the code where ``locate`` says."""
 
 from __future__ import annotations
 
 from prosepy.server.config import GenerateSettings
-from prosepy.server.generation.pipeline import Generator, generate_text
+from prosepy.server.generation.pipeline import Generator, Target
+from prosepy.server.generation.requests import NlRequest, find_anchor
+from prosepy.server.lines import line_texts
 from prosepy.server.models.base import (
     CancelToken,
     GenerationRequest,
@@ -34,6 +37,7 @@ class Replies:
 
 
 def gen(model: Replies, **settings: object) -> Generator:
+    settings.setdefault("review", False)
     return Generator(model, GenerateSettings(**settings), lambda: "double", grammar=None)  # type: ignore[arg-type]
 
 
@@ -42,8 +46,9 @@ HEADLINE = "# nl: 计算 1 到 100 的和\n"
 
 def test_headline_inserts_code() -> None:
     model = Replies("```python\ntotal = sum(range(1, 101))\nprint(total)\n```")
-    outcome, placement = generate_text(gen(model), HEADLINE, 0)
-    assert outcome.ok and placement is not None
+    generated = gen(model).run(HEADLINE, 0)
+    placement = generated.placement
+    assert generated.ok and placement is not None
     assert placement.new_text == HEADLINE + "total = sum(range(1, 101))\nprint(total)\n"
     assert model.requests[0].temperature == 0.0
     assert "计算 1 到 100 的和" in model.requests[0].messages[-1].content
@@ -51,8 +56,8 @@ def test_headline_inserts_code() -> None:
 
 def test_one_repair_round_with_the_error() -> None:
     model = Replies("```python\nprint((1)\n```", "```python\nprint(1)\n```")
-    outcome, placement = generate_text(gen(model), HEADLINE, 0)
-    assert outcome.ok and outcome.repaired and placement is not None
+    generated = gen(model).run(HEADLINE, 0)
+    assert generated.ok and generated.answer.repaired and generated.placement is not None
     repair = model.requests[1].messages
     assert repair[-2].role == "assistant" and "print((1)" in repair[-2].content
     assert "does not parse" in repair[-1].content
@@ -60,45 +65,98 @@ def test_one_repair_round_with_the_error() -> None:
 
 def test_still_broken_after_repair_inserts_nothing() -> None:
     model = Replies("```python\nprint((1)\n```", "```python\nx = [\n```")
-    outcome, placement = generate_text(gen(model), HEADLINE, 0)
-    assert not outcome.ok and placement is None
-    assert "does not parse" in outcome.message and "nothing inserted" in outcome.message
+    generated = gen(model).run(HEADLINE, 0)
+    assert not generated.ok and generated.placement is None
+    assert "does not parse" in generated.message and "nothing inserted" in generated.message
 
 
 def test_cache_makes_a_repeat_instant_and_keys_on_settings() -> None:
     model = Replies("```python\nprint(1)\n```", "```python\nprint(2)\n```")
     g = gen(model)
-    first, _ = generate_text(g, HEADLINE, 0)
-    again, _ = generate_text(g, HEADLINE, 0)
+    first = g.run(HEADLINE, 0).answer
+    again = g.run(HEADLINE, 0).answer
     assert again.cached and again.draft == first.draft and len(model.requests) == 1
     g.settings = GenerateSettings(max_tokens=100)
-    other, _ = generate_text(g, HEADLINE, 0)
+    other = g.run(HEADLINE, 0).answer
     assert not other.cached and len(model.requests) == 2
 
 
 def test_timeout_cancel_and_model_errors_give_messages() -> None:
-    outcome, _ = generate_text(gen(Replies("```python\nprint(", finish="timeout")), HEADLINE, 0)
-    assert not outcome.ok and "time budget" in outcome.message
+    generated = gen(Replies("```python\nprint(", finish="timeout")).run(HEADLINE, 0)
+    assert not generated.ok and "time budget" in generated.message
     cancel = CancelToken()
     cancel.cancel("cancelled by the user")
-    outcome, _ = generate_text(gen(Replies("x")), HEADLINE, 0, cancel=cancel)
-    assert not outcome.ok and "cancelled by the user" in outcome.message
+    generated = gen(Replies("x")).run(HEADLINE, 0, cancel=cancel)
+    assert not generated.ok and "cancelled by the user" in generated.message
 
     def broken(*_args: object) -> GenerationResult:
         raise ModelError("model file missing", "run `prosepy model install`")
 
     g = Generator(broken, GenerateSettings(), grammar=None)
-    outcome, _ = generate_text(g, HEADLINE, 0)
-    assert "model file missing" in outcome.message and "prosepy model install" in outcome.message
+    message = g.run(HEADLINE, 0).message
+    assert "model file missing" in message and "prosepy model install" in message
 
 
 def test_answer_without_new_code_is_refused_after_asking_again() -> None:
     model = Replies("```python\n# nl: 计算 1 到 100 的和\n```", "")
-    outcome, _ = generate_text(gen(model), HEADLINE, 0)
-    assert not outcome.ok and "no new code" in outcome.message
+    generated = gen(model).run(HEADLINE, 0)
+    assert not generated.ok and "no new code" in generated.message
     assert "only repeats" in model.requests[1].messages[-1].content
 
 
 def test_no_request_on_line() -> None:
-    outcome, placement = generate_text(gen(Replies()), "x = 1\n", 0)
-    assert not outcome.ok and placement is None and "no `# nl:` request" in outcome.message
+    generated = gen(Replies()).run("x = 1\n", 0)
+    assert not generated.ok and generated.job is None and generated.placement is None
+    assert "no `# nl:` request on line 1" in generated.message
+
+
+def test_run_places_where_locate_says_after_the_model_answered() -> None:
+    # The user typed two lines above the request while the model was writing.
+    model = Replies("```python\nanswer = 6 * 7\n```")
+    before = "x = 1\n# nl: multiply six by seven\ny = 2\n"
+    now = "import os\nimport sys\n" + before
+    seen: list[NlRequest] = []
+
+    def locate(request: NlRequest) -> Target | str:
+        seen.append(request)
+        moved = find_anchor(line_texts(now), request, hint=request.start_line)
+        assert moved is not None
+        return Target(now, moved, version=7)
+
+    generated = gen(model).run(before, 1, locate=locate)
+    assert generated.ok and generated.target is not None and generated.placement is not None
+    assert seen[0].start_line == 1 and generated.target.version == 7
+    assert generated.placement.new_text == now.replace("seven\n", "seven\nanswer = 6 * 7\n")
+
+
+def test_run_inserts_nothing_when_locate_finds_no_place() -> None:
+    model = Replies("```python\nanswer = 6 * 7\n```")
+    gone = "the request comment is gone"
+    generated = gen(model).run(HEADLINE, 0, locate=lambda _request: gone)
+    assert not generated.ok and generated.message == gone and generated.placement is None
+    assert generated.answer.draft is not None  # the model's work is kept (and cached)
+
+
+def test_run_replaces_earlier_generated_lines() -> None:
+    model = Replies("```python\ntotal = sum(range(1, 101))\n```")
+    old = HEADLINE + "total = 0\nfor i in range(1, 101):\n    total += i\n"
+    request = NlRequest(0, 0, "", "计算 1 到 100 的和", ("# nl: 计算 1 到 100 的和",))
+    generated = gen(model).run(HEADLINE, request, locate=lambda r: Target(old, r, replace=(1, 4)))
+    assert generated.placement is not None
+    assert generated.placement.new_text == HEADLINE + "total = sum(range(1, 101))\n"
+
+
+def test_run_reviews_the_placed_code() -> None:
+    model = Replies("```python\nimport os\nos.system('ls')\n```")
+    generated = gen(model, review=True).run(HEADLINE, 0)
+    assert generated.ok and any(f.code.startswith("S") for f in generated.findings)
+    quiet = gen(Replies("```python\nimport os\nos.system('ls')\n```")).run(HEADLINE, 0)
+    assert quiet.ok and quiet.findings == []
+
+
+def test_form_feed_and_line_separators_do_not_shift_the_code() -> None:
+    # str.splitlines breaks at \f and \u2028; editors and Python do not
+    text = 'a = 1\n\x0c\nsep = "x\u2028y"\n# nl: multiply six by seven\nb = 2\n'
+    generated = gen(Replies("```python\nanswer = 6 * 7\n```")).run(text, 3)
+    assert generated.placement is not None
+    assert generated.placement.new_text == text.replace("seven\n", "seven\nanswer = 6 * 7\n")
