@@ -10,7 +10,7 @@ for a response. Here every request gets a result or a JSON-RPC error:
 - a request before ``initialize``: ``-32002 Server not initialized``;
 - a request after ``shutdown``: ``-32600 Invalid request``.
 
-Documents split lines at LSP line breaks only (``\r\n``, ``\r``, ``\n``): pygls uses
+Documents split lines at LSP line breaks only (``prosepy.server.lines``): pygls uses
 ``str.splitlines``, which also breaks at form feeds, ``\x85``, ``\u2028`` and more, so an
 edit after such a character landed on the wrong line of the server's copy.
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,8 @@ from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 from pygls.workspace import TextDocument, Workspace
+
+from prosepy.server.lines import split_lines
 
 logger = logging.getLogger(__name__)
 
@@ -49,20 +50,12 @@ class _Unstructurable:
     reason: str
 
 
-_LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-def lsp_lines(text: str) -> list[str]:
-    """``text`` split after each LSP line break, the breaks kept."""
-    return _LSP_LINE.findall(text)  # type: ignore[no-any-return]
-
-
 class LspTextDocument(TextDocument):
     """A pygls document whose lines end only where the client's do."""
 
     @property
     def lines(self) -> Sequence[str]:
-        return tuple(lsp_lines(self.source))
+        return tuple(split_lines(self.source))
 
 
 class LspWorkspace(Workspace):

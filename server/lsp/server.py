@@ -1,14 +1,16 @@
-"""The prosepy language server object: settings, logging and the feature registry.
+"""The prosepy language server object: settings, shared services, events and providers.
 
-Features live one per module in ``prosepy.server.lsp.features`` and register themselves through
-``features.register_all``; this module only holds what they share.
+Features live one per module in ``prosepy.server.lsp.features`` (listed in ``FEATURES``
+there); :func:`build_server` creates the server, its services (``services.py``) and
+registers every feature. This module only holds what features share.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -16,8 +18,15 @@ from pygls.lsp.server import LanguageServer
 from prosepy.server import __version__
 from prosepy.server.config import Settings, parse_settings
 from prosepy.server.lsp.protocol import ProsepyProtocol
+from prosepy.server.lsp.providers import CodeActionProvider, CodeLensProvider, HoverProvider
+
+if TYPE_CHECKING:
+    from prosepy.server.lsp.services import Services
 
 logger = logging.getLogger("prosepy")
+
+SettingsListener = Callable[[Settings, Settings], None]
+DocumentEvent = Literal["open", "change", "close"]
 
 
 class ClientLogHandler(logging.Handler):
@@ -63,23 +72,31 @@ class ClientLogHandler(logging.Handler):
 
 
 class ProsepyServer(LanguageServer):
-    """pygls server carrying prosepy's settings and long-lived services."""
+    """pygls server carrying prosepy's settings, shared services, events and providers."""
+
+    #: The helpers features share (model, sandbox, generation, run results), set by
+    #: :func:`build_server` before any feature registers.
+    services: Services
 
     def __init__(self) -> None:
         super().__init__("prosepy", __version__, protocol_cls=ProsepyProtocol)
         self.settings = Settings()
         self.client_locale: str | None = None
-        #: Long-lived helpers created by features (model manager, sandbox pool...), by name.
-        self.services: dict[str, Any] = {}
-        self._settings_listeners: list[Any] = []
+        self._settings_listeners: list[SettingsListener] = []
         #: Callbacks for document events; didOpen/didChange/didClose have one handler each in
         #: pygls, so features subscribe here instead of registering those methods themselves.
-        self.document_listeners: dict[str, list[Any]] = {"open": [], "change": [], "close": []}
+        self.document_listeners: dict[DocumentEvent, list[Callable[[Any], object]]] = {
+            "open": [],
+            "change": [],
+            "close": [],
+        }
+        #: Called once the client sent ``initialized`` and the settings were pulled.
+        self.initialized_listeners: list[Callable[[], None]] = []
         #: Several features contribute to one LSP method; pygls allows one handler per method,
         #: so the aggregating feature modules (hover, code_lens, code_actions) call these.
-        self.hover_providers: list[Any] = []
-        self.code_lens_providers: list[Any] = []
-        self.code_action_providers: dict[str, Any] = {}
+        self.hover_providers: list[HoverProvider] = []
+        self.code_lens_providers: list[CodeLensProvider] = []
+        self.code_action_providers: dict[str, CodeActionProvider] = {}
         self._diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
 
     # -- settings -------------------------------------------------------------------------
@@ -100,20 +117,52 @@ class ProsepyServer(LanguageServer):
         logger.debug("settings from %s applied: %s", source, raw)
         return errors
 
-    def on_settings_changed(self, listener: Any) -> None:
+    def on_settings_changed(self, listener: SettingsListener) -> None:
         """Call ``listener(old, new)`` whenever settings are replaced."""
         self._settings_listeners.append(listener)
 
-    def on_document(self, event: str, listener: Any) -> None:
+    @overload
+    def on_document(
+        self, event: Literal["open"], listener: Callable[[types.DidOpenTextDocumentParams], object]
+    ) -> None: ...
+    @overload
+    def on_document(
+        self,
+        event: Literal["change"],
+        listener: Callable[[types.DidChangeTextDocumentParams], object],
+    ) -> None: ...
+    @overload
+    def on_document(
+        self,
+        event: Literal["close"],
+        listener: Callable[[types.DidCloseTextDocumentParams], object],
+    ) -> None: ...
+    def on_document(self, event: DocumentEvent, listener: Callable[[Any], object]) -> None:
         """Subscribe ``listener(params)`` to "open", "change" or "close" of a text document."""
         self.document_listeners[event].append(listener)
 
-    def emit_document(self, event: str, params: Any) -> None:
+    def emit_document(self, event: DocumentEvent, params: Any) -> None:
         for listener in self.document_listeners[event]:
             try:
                 listener(params)
             except Exception:
                 logger.exception("document %s listener failed", event)
+
+    def on_initialized(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` once the session is initialized and the settings are in."""
+        self.initialized_listeners.append(listener)
+
+    def emit_initialized(self) -> None:
+        for listener in self.initialized_listeners:
+            try:
+                listener()
+            except Exception:
+                logger.exception("initialized listener failed")
+
+    # -- providers ------------------------------------------------------------------------
+    def add_code_action_provider(self, provider: CodeActionProvider) -> None:
+        """Offer ``provider``'s actions in ``textDocument/codeAction`` (see providers.py)."""
+        self.code_action_providers[provider.name] = provider
 
     def publish_diagnostics(
         self, uri: str, source: str, diagnostics: list[types.Diagnostic], version: int | None = None
@@ -156,11 +205,15 @@ class ProsepyServer(LanguageServer):
 
 
 def build_server() -> ProsepyServer:
-    """Create the server with every feature registered."""
-    from prosepy.server.lsp import features
+    """Create the server and its services, and register every feature."""
+    # (imported here: feature modules import this one for ProsepyServer)
+    from prosepy.server.lsp.features import FEATURES
+    from prosepy.server.lsp.services import build_services
 
     server = ProsepyServer()
-    features.register_all(server)
+    server.services = build_services(server)
+    for feature in FEATURES:
+        feature.register(server)
     return server
 
 

@@ -93,7 +93,7 @@ async def test_listing_is_lazy_and_offers_generate(fast: LanguageClient) -> None
     doc = Doc(fast, "lazy.py", HEADLINE_DOC)
     (action,) = await actions(fast, doc, 2)
     assert action.title == "Generate code: 计算 1 到 100 的和"
-    assert action.kind == types.CodeActionKind.QuickFix
+    assert action.kind == "quickfix.prosepy.generate"  # a quick fix, marked as generation
     assert action.edit is None and action.command is None  # VS Code resolves the edit
     assert isinstance(action.data, dict) and action.data["provider"] == "generate"
     assert await actions(fast, doc, 0) == []
@@ -191,7 +191,7 @@ async def test_client_without_resolve_gets_a_command_and_applyedit(fast: Languag
     )
     listed = next(m["result"] for m in reversed(raw) if isinstance(m.get("result"), list))
     (action,) = [a for a in listed if a.get("kind") != "source.prosepy.run"]
-    assert action["kind"] == "quickfix" and "edit" not in action
+    assert action["kind"] == "quickfix.prosepy.generate" and "edit" not in action
     command = action["command"]
     assert command["command"] == "prosepy.generate"
     result = await fast.workspace_execute_command_async(

@@ -1,9 +1,9 @@
 """``textDocument/codeAction`` and ``codeAction/resolve``: actions from every feature.
 
-Features register ``ls.code_action_providers[name] = provider`` where ``provider`` has
-``actions(ls, params) -> list[CodeAction]`` (cheap: never touches a model) and
-``resolve(ls, action) -> CodeAction`` (may do the work). Every action's ``data`` carries
-``{"provider": name, ...}`` so that resolve reaches the feature that offered it.
+Features add a :class:`~prosepy.server.lsp.providers.CodeActionProvider` with
+``server.add_code_action_provider``: ``actions`` lists (cheap: never touches a model),
+``resolve`` may do the work. Every action's ``data`` carries ``{"provider": name, ...}`` so
+that resolve reaches the feature that offered it.
 """
 
 from __future__ import annotations
@@ -49,7 +49,4 @@ def register(server: ProsepyServer) -> None:
         provider = ls.code_action_providers.get(str(data.get("provider")))
         if provider is None:
             return action
-        result = provider.resolve(ls, action)
-        if hasattr(result, "__await__"):
-            result = await result
-        return result
+        return await provider.resolve(ls, action)

@@ -1,7 +1,8 @@
 """``textDocument/codeLens``: lenses from every feature that offers some.
 
-Features append ``provider(ls, document) -> list[CodeLens]`` to ``ls.code_lens_providers``
-(generation: "Generate code" above `# nl:` requests; run: "Run cell" above `# %%`).
+Features append a :data:`~prosepy.server.lsp.providers.CodeLensProvider` to
+``ls.code_lens_providers`` (generation: "Generate code" above `# nl:` requests; run: "Run
+cell" above `# %%`).
 Lenses carry their command, so no resolve step is needed.
 """
 

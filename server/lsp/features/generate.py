@@ -1,25 +1,31 @@
 """``textDocument/codeAction`` + ``codeAction/resolve``, ``textDocument/codeLens`` and the
 ``prosepy.generate`` command: `# nl:` requests become generated Python.
 
-Listing actions is a line scan (no model, no jedi). The work happens in ``codeAction/resolve``
-for clients that resolve edits, otherwise in the command, which applies its result with
-``workspace/applyEdit``. Edits carry the document version they were computed against; if
-the user typed during generation, the edit is re-anchored to the request comment in the
-current text, or nothing is inserted and the user is told.
+Listing actions is a line scan (no model, no jedi). The work (``Generator.run``, the same
+call as ``prosepy generate``) happens in ``codeAction/resolve`` for clients that resolve
+edits, otherwise in the command, which applies its result with ``workspace/applyEdit``.
+Edits carry the document version they were computed against; if the user typed during
+generation, the edit is re-anchored to the request comment in the current text, or nothing
+is inserted and the user is told. The actions' kind, ``quickfix.prosepy.generate``, lets a
+client pick them out without reading titles.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.workspace import TextDocument
 
-from prosepy.server.generation.pipeline import Generator, Job
-from prosepy.server.generation.regions import Region, Regions
+from prosepy.server.generation.pipeline import Target
+from prosepy.server.generation.place import Edit
+from prosepy.server.generation.regions import Region
 from prosepy.server.generation.requests import (
     NlRequest,
     find_anchor,
@@ -27,15 +33,10 @@ from prosepy.server.generation.requests import (
     request_at,
     requests_in_range,
 )
-from prosepy.server.generation.review import Finding, review
-from prosepy.server.lsp.features.generate_progress import GenerationProgress
-from prosepy.server.models.base import (
-    CancelToken,
-    GenerationRequest,
-    GenerationResult,
-    ModelError,
-    TokenCallback,
-)
+from prosepy.server.lines import split_lines
+from prosepy.server.lsp.progress import work_done
+from prosepy.server.lsp.providers import CodeActionProvider
+from prosepy.server.models.base import CancelToken
 
 if TYPE_CHECKING:
     from prosepy.server.lsp.server import ProsepyServer
@@ -43,55 +44,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 COMMAND = "prosepy.generate"
-KIND = types.CodeActionKind.QuickFix
-SOURCE = "review"
+KIND = "quickfix.prosepy.generate"
+WAITING = "waiting for the model (loading if needed)"
+#: How long a worker waits for the event loop to say where the code goes now.
+LOCATE_TIMEOUT_S = 30.0
 
 
-def _model(ls: ProsepyServer) -> Any:
-    try:
-        from prosepy.server.lsp.features.model_status import get_models
-
-        return get_models(ls)
-    except ImportError:
-        return ls.services.get("models")
-
-
-@dataclass
-class GenerationService:
-    """Per-server state: the pipeline, generated regions, running generations."""
-
-    ls: ProsepyServer
-    generator: Generator = field(init=False)
-    regions: Regions = field(default_factory=Regions)
-    running: dict[tuple[str, str], CancelToken] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.generator = Generator(self._call_model, self.ls.settings.generate, self._model_name)
-
-    def _call_model(
-        self, request: GenerationRequest, cancel: CancelToken | None, on_token: TokenCallback | None
-    ) -> GenerationResult:
-        manager = _model(self.ls)
-        if manager is None:
-            raise ModelError("no model runtime in this server", "run `prosepy doctor`")
-        result: GenerationResult = manager.generate(request, cancel, on_token)
-        return result
-
-    def _model_name(self) -> str:
-        manager = _model(self.ls)
-        status = getattr(manager, "status", None)
-        status = status() if callable(status) else status
-        return str(getattr(status, "model", "") or getattr(status, "path", "") or status or "")
-
-
-def service(ls: ProsepyServer) -> GenerationService:
-    svc = ls.services.get("generation")
-    if svc is None:
-        svc = ls.services["generation"] = GenerationService(ls)
-    return svc  # type: ignore[no-any-return]
-
-
-# -- listing (cheap) ------------------------------------------------------------------------
 def _wants_resolve(ls: ProsepyServer) -> bool:
     caps = ls.client_capabilities
     action = caps.text_document.code_action if caps and caps.text_document else None
@@ -103,27 +61,27 @@ def _kind_allowed(only: Sequence[str] | None) -> bool:
     return not only or any(KIND == k or KIND.startswith(str(k) + ".") or k == "" for k in only)
 
 
-def _lines(ls: ProsepyServer, uri: str) -> list[str]:
-    return list(ls.workspace.get_text_document(uri).lines)
+class GenerateActions(CodeActionProvider):
+    """ "Generate code" / "Regenerate code" for the `# nl:` requests in the range."""
 
+    name = "generate"
 
-class GenerateActions:
-    """The provider for the code action aggregator."""
+    def __init__(self) -> None:
+        #: Generations running now by (uri, request key): a newer one cancels the older.
+        self.running: dict[tuple[str, str], CancelToken] = {}
 
     def actions(self, ls: ProsepyServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         if not _kind_allowed(params.context.only):
             return []
         uri = params.text_document.uri
-        lines = _lines(ls, uri)
+        lines = ls.workspace.get_text_document(uri).lines
         found = requests_in_range(lines, params.range.start.line, params.range.end.line)
         out: list[types.CodeAction] = []
-        svc = service(ls)
         for request in found:
-            region = svc.regions.for_request(uri, lines, request)
-            variants = [False, True] if region is not None else [False]
-            for regenerate in variants:
+            region = ls.services.regions.for_request(uri, lines, request)
+            for regenerate in [False, True] if region is not None else [False]:
                 data = {
-                    "provider": "generate",
+                    "provider": self.name,
                     "uri": uri,
                     "line": request.start_line,
                     "key": request.key,
@@ -138,23 +96,145 @@ class GenerateActions:
 
     async def resolve(self, ls: ProsepyServer, action: types.CodeAction) -> types.CodeAction:
         data = action.data if isinstance(action.data, dict) else {}
-        edit = await generate_edit(ls, data)
+        edit = await self.edit(ls, data)
         if edit is not None:
             action.edit = edit
         return action
 
+    async def edit(self, ls: ProsepyServer, data: dict[str, Any]) -> types.WorkspaceEdit | None:
+        """Generate for the request named by ``data``: the edit, or None (the user is told why)."""
+        uri = str(data.get("uri", ""))
+        try:
+            document = ls.workspace.get_text_document(uri)
+            text, version = document.source, document.version or 0
+        except Exception:
+            ls.show_message(f"prosepy: unknown document {uri}", types.MessageType.Error)
+            return None
+        request = _find_request(document.lines, data)
+        if request is None:
+            ls.show_message(
+                "prosepy: no `# nl:` request there any more; nothing inserted",
+                types.MessageType.Warning,
+            )
+            return None
+        regenerate = bool(data.get("regenerate"))
+        if regenerate:
+            # The model must not see the code it is replacing: prepare as for the first time.
+            region = ls.services.regions.for_request(uri, document.lines, request)
+            if region is not None:
+                kept = split_lines(text)
+                text = "".join(kept[: region.start] + kept[region.end :])
 
-def code_lenses(ls: ProsepyServer, document: Any) -> list[types.CodeLens]:
+        def locate(asked: NlRequest) -> Target | str:  # on the event loop
+            now = ls.workspace.get_text_document(uri)
+            if (now.version or 0) != version:
+                moved = find_anchor(now.lines, asked, hint=asked.start_line)
+                if moved is None:
+                    return "document changed, nothing inserted (the request comment is gone)"
+                asked = moved
+            region = ls.services.regions.for_request(uri, now.lines, asked) if regenerate else None
+            replace = (region.start, region.end) if region is not None else None
+            return Target(now.source, asked, replace, now.version or 0)
+
+        slot = (uri, request.key)
+        previous = self.running.get(slot)
+        if previous is not None:
+            previous.cancel("superseded by a newer request")
+        cancel = self.running[slot] = CancelToken()
+        tokens = 0
+        start = time.monotonic()
+
+        def on_token(_piece: str) -> None:  # the model's thread (an int increment is safe)
+            nonlocal tokens
+            tokens += 1
+
+        def waiting() -> str:
+            elapsed = time.monotonic() - start
+            if tokens == 0:
+                return f"{WAITING} · {elapsed:.1f} s"
+            return f"{tokens} tokens · {elapsed:.1f} s"
+
+        loop = asyncio.get_running_loop()
+        title = f"prosepy: {request.title(40)}"
+        async with work_done(
+            ls, title, message=WAITING, cancel=cancel, prefix="prosepy-generate"
+        ) as progress:
+            progress.keep_reporting(waiting)
+            run = functools.partial(
+                ls.services.generator.run,
+                text,
+                request,
+                document.path,
+                cancel=cancel,
+                on_token=on_token,
+                locate=_from_worker(loop, locate),
+            )
+            try:
+                generated = await loop.run_in_executor(None, run)
+            except Exception as exc:  # a bug must cost this request only, never the server
+                logger.exception("generation failed")
+                progress.end_message = "failed"
+                ls.show_message(f"prosepy: generation failed: {exc!r}", types.MessageType.Error)
+                return None
+            finally:
+                if self.running.get(slot) is cancel:
+                    self.running.pop(slot, None)
+            answer = generated.answer
+            progress.end_message = (
+                f"{answer.tokens} tokens in {answer.seconds:.1f} s"
+                + (" (cached)" if answer.cached else "")
+                if answer.draft is not None
+                else answer.message
+            )
+        placement, target = generated.placement, generated.target
+        if not generated.ok or placement is None or target is None:
+            if answer.draft is None and cancel.reason.startswith("superseded"):
+                return None
+            cancelled = answer.finish_reason == "cancelled"
+            kind = types.MessageType.Info if cancelled else types.MessageType.Warning
+            ls.show_message(f"prosepy: {generated.message}", kind)
+            return None
+        ls.services.regions.expect(
+            uri,
+            Region(
+                target.request.key, placement.code_start, placement.code_lines, generated.findings
+            ),
+        )
+        return _edit(ls, uri, target.version or 0, placement.edits)
+
+
+def _from_worker(
+    loop: asyncio.AbstractEventLoop, locate: Callable[[NlRequest], Target | str]
+) -> Callable[[NlRequest], Target | str]:
+    """``locate`` callable from the generator's worker thread: it runs on the event loop
+    (where documents and regions change), and the worker waits for its answer."""
+
+    def call(request: NlRequest) -> Target | str:
+        answer: concurrent.futures.Future[Target | str] = concurrent.futures.Future()
+
+        def on_loop() -> None:
+            try:
+                answer.set_result(locate(request))
+            except Exception as exc:
+                answer.set_exception(exc)
+
+        loop.call_soon_threadsafe(on_loop)
+        return answer.result(timeout=LOCATE_TIMEOUT_S)
+
+    return call
+
+
+def code_lenses(ls: ProsepyServer, document: TextDocument) -> list[types.CodeLens]:
+    """ "Generate code" (and "Regenerate code") above every `# nl:` request."""
     if not ls.settings.generate.code_lens:
         return []
     lines = document.lines
-    svc = service(ls)
     lenses = []
     for request in find_requests(lines):
         at = types.Range(
             types.Position(request.start_line, 0), types.Position(request.start_line, 0)
         )
-        region = svc.regions.for_request(document.uri, lines, request)
+        region = ls.services.regions.for_request(document.uri, lines, request)
         for regenerate in [False, True] if region is not None else [False]:
             data = {
                 "uri": document.uri,
@@ -168,7 +248,6 @@ def code_lenses(ls: ProsepyServer, document: Any) -> list[types.CodeLens]:
     return lenses
 
 
-# -- the work -------------------------------------------------------------------------------
 def _find_request(lines: Sequence[str], data: dict[str, Any]) -> NlRequest | None:
     line = data.get("line")
     request = request_at(lines, line) if isinstance(line, int) else None
@@ -181,7 +260,7 @@ def _find_request(lines: Sequence[str], data: dict[str, Any]) -> NlRequest | Non
     return request
 
 
-def _edit(ls: ProsepyServer, uri: str, version: int, edits: list[Any]) -> types.WorkspaceEdit:
+def _edit(ls: ProsepyServer, uri: str, version: int, edits: list[Edit]) -> types.WorkspaceEdit:
     text_edits = [
         types.TextEdit(
             range=types.Range(
@@ -204,182 +283,17 @@ def _edit(ls: ProsepyServer, uri: str, version: int, edits: list[Any]) -> types.
     )
 
 
-def _diagnostic(region: Region, finding: Finding) -> types.Diagnostic:
-    line = region.start + min(finding.line, len(region.lines) - 1)
-    end_line = region.start + min(finding.end_line, len(region.lines) - 1)
-    severity = (
-        types.DiagnosticSeverity.Warning
-        if finding.severity == "warning"
-        else types.DiagnosticSeverity.Information
-    )
-    end_char = finding.end_column + len(region.lines[0]) - len(region.lines[0].lstrip())
-    start_char = finding.column + len(region.lines[0]) - len(region.lines[0].lstrip())
-    if finding.end_line == finding.line and end_char <= start_char:
-        end_char = len(region.lines[min(finding.line, len(region.lines) - 1)])
-    return types.Diagnostic(
-        range=types.Range(types.Position(line, start_char), types.Position(end_line, end_char)),
-        message=f"generated code: {finding.message}",
-        severity=severity,
-        code=finding.code,
-        source="prosepy review",
-    )
-
-
-def publish_review(ls: ProsepyServer, uri: str) -> None:
-    diags = [_diagnostic(r, f) for r in service(ls).regions.regions(uri) for f in r.findings]
-    if diags or ls.diagnostics_of(uri, SOURCE):
-        ls.publish_diagnostics(uri, SOURCE, diags)
-
-
-async def generate_edit(ls: ProsepyServer, data: dict[str, Any]) -> types.WorkspaceEdit | None:
-    """Generate for the request named by ``data``; the edit, or None (the user is told why)."""
-    svc = service(ls)
-    _model(ls)  # created on the event loop, so its status reports reach the client
-    uri = str(data.get("uri", ""))
-    try:
-        document = ls.workspace.get_text_document(uri)
-        text, version = document.source, document.version or 0
-    except Exception:
-        ls.show_message(f"prosepy: unknown document {uri}", types.MessageType.Error)
-        return None
-    request = _find_request(document.lines, data)
-    if request is None:
-        ls.show_message(
-            "prosepy: no `# nl:` request there any more; nothing inserted",
-            types.MessageType.Warning,
-        )
-        return None
-    if data.get("regenerate"):
-        # The model must not see the code it is replacing: prepare as for the first time.
-        region = svc.regions.for_request(uri, document.lines, request)
-        if region is not None:
-            kept = text.splitlines(keepends=True)
-            text = "".join(kept[: region.start] + kept[region.end :])
-    loop = asyncio.get_running_loop()
-    job: Job = await loop.run_in_executor(
-        None, svc.generator.prepare_request, text, request, document.path
-    )
-    slot = (uri, request.key)
-    previous = svc.running.get(slot)
-    if previous is not None:
-        previous.cancel("superseded by a newer request")
-    cancel = svc.running[slot] = CancelToken()
-    progress = GenerationProgress(ls, f"prosepy: {request.title(40)}", cancel)
-    await progress.begin()
-    try:
-        outcome = await loop.run_in_executor(
-            None, svc.generator.generate, job, cancel, progress.on_token
-        )
-    except asyncio.CancelledError:
-        cancel.cancel("request cancelled")
-        progress.end("cancelled")
-        raise
-    except Exception as exc:  # a bug must cost this request only, never the server
-        logger.exception("generation failed")
-        progress.end("failed")
-        ls.show_message(f"prosepy: generation failed: {exc!r}", types.MessageType.Error)
-        return None
-    finally:
-        if svc.running.get(slot) is cancel:
-            svc.running.pop(slot, None)
-    if outcome.draft is None:
-        progress.end(outcome.message)
-        if cancel.reason.startswith("superseded"):
-            return None
-        kind = (
-            types.MessageType.Info
-            if outcome.finish_reason == "cancelled"
-            else types.MessageType.Warning
-        )
-        ls.show_message(f"prosepy: {outcome.message}", kind)
-        return None
-    progress.end(
-        f"{outcome.tokens} tokens in {outcome.seconds:.1f} s"
-        + (" (cached)" if outcome.cached else "")
-    )
-    return await _placed_edit(
-        ls, svc, job, outcome.draft, uri, request, version, bool(data.get("regenerate"))
-    )
-
-
-async def _placed_edit(
-    ls: ProsepyServer,
-    svc: GenerationService,
-    job: Job,
-    draft: Any,
-    uri: str,
-    request: NlRequest,
-    version: int,
-    regenerate: bool,
-) -> types.WorkspaceEdit | None:
-    """Place ``draft`` in the document as it is now (re-anchored if it changed)."""
-    document = ls.workspace.get_text_document(uri)
-    lines = document.lines
-    if (document.version or 0) != version:
-        moved = find_anchor(lines, request, hint=request.start_line)
-        if moved is None:
-            ls.show_message(
-                "prosepy: document changed, nothing inserted (the request comment is gone)",
-                types.MessageType.Warning,
-            )
-            return None
-        request = moved
-    region = svc.regions.for_request(uri, lines, request) if regenerate else None
-    replace = (region.start, region.end) if region is not None else None
-    placement = svc.generator.place(job, draft, document.source, request, replace)
-    if placement.error:
-        ls.show_message(
-            f"prosepy: the code would not parse here ({placement.error}); nothing inserted",
-            types.MessageType.Warning,
-        )
-        return None
-    findings: list[Finding] = []
-    if ls.settings.generate.review:
-        in_function = job.context.function is not None
-        findings = await asyncio.get_running_loop().run_in_executor(
-            None, review, draft.code, placement.imports_added, in_function
-        )
-    svc.regions.expect(
-        uri, Region(request.key, placement.code_start, placement.code_lines, findings)
-    )
-    return _edit(ls, uri, document.version or 0, placement.edits)
-
-
-def _on_change(ls: ProsepyServer, params: types.DidChangeTextDocumentParams) -> None:
-    svc = service(ls)
-    uri = params.text_document.uri
-    for change in params.content_changes:
-        if isinstance(change, types.TextDocumentContentChangePartial):
-            r = change.range
-            svc.regions.changed(
-                uri, (r.start.line, r.start.character, r.end.line, r.end.character), change.text
-            )
-        else:
-            svc.regions.changed(uri, None, change.text)
-    before = [(r.start, len(r.findings)) for r in svc.regions.regions(uri)]
-    changed = svc.regions.settle(uri, _lines(ls, uri))
-    after = [(r.start, len(r.findings)) for r in svc.regions.regions(uri)]
-    if changed or before != after or ls.diagnostics_of(uri, SOURCE):
-        publish_review(ls, uri)
-
-
 def register(server: ProsepyServer) -> None:
-    server.code_action_providers["generate"] = GenerateActions()
+    actions = GenerateActions()
+    server.add_code_action_provider(actions)
     server.code_lens_providers.append(code_lenses)
-    server.on_document("change", lambda params: _on_change(server, params))
-    server.on_document(
-        "close", lambda params: service(server).regions.close(params.text_document.uri)
-    )
-    server.on_settings_changed(
-        lambda _old, new: setattr(service(server).generator, "settings", new.generate)
-    )
 
     @server.command(COMMAND)
     async def generate_command(ls: Any, *args: Any) -> dict[str, Any]:
         # (``ls`` is not annotated as ProsepyServer: pygls evaluates these hints at runtime)
         data = args[0] if args and isinstance(args[0], dict) else {}
         for attempt in range(2):
-            edit = await generate_edit(ls, data)
+            edit = await actions.edit(ls, data)
             if edit is None:
                 return {"applied": False}
             result = await ls.workspace_apply_edit_async(

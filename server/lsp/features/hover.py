@@ -176,9 +176,10 @@ def _path_of(uri: str, document: Any) -> str | None:
     return path if uri.startswith("file:") and path else None
 
 
-async def build_hover(ls: ProsepyServer, params: types.HoverParams) -> str | None:
+async def build_hover(
+    ls: ProsepyServer, params: types.HoverParams, service: HoverService
+) -> str | None:
     """The hover's markdown for a position, or None when there is nothing to say."""
-    service: HoverService = ls.services["hover"]
     uri = params.text_document.uri
     document = ls.workspace.get_text_document(uri)
     source = document.source
@@ -211,8 +212,6 @@ async def build_hover(ls: ProsepyServer, params: types.HoverParams) -> str | Non
     for provider in list(ls.hover_providers):
         try:
             text = provider(ls, params)
-            if asyncio.iscoroutine(text):
-                text = await text
             if text:
                 extras.append(str(text))
         except Exception:
@@ -225,7 +224,6 @@ def register(server: ProsepyServer) -> None:
     # loop can wait that long for the GIL at every wake-up, which shows in every request.
     sys.setswitchinterval(0.001)
     service = HoverService()
-    server.services["hover"] = service
 
     def on_open(params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
@@ -244,7 +242,7 @@ def register(server: ProsepyServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: ProsepyServer, params: types.HoverParams) -> types.Hover | None:
         try:
-            text = await build_hover(ls, params)
+            text = await build_hover(ls, params, service)
         except Exception:
             logger.exception("hover failed")
             return None

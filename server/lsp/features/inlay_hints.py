@@ -1,6 +1,6 @@
 """``textDocument/inlayHint``: run values at the end of their lines (``→ 5050``).
 
-The values come from the run result store (``run_results.py``); after each run the run
+The values come from the run result store (``ls.services.run_results``); after each run the run
 feature sends ``workspace/inlayHint/refresh`` so clients pull them again.
 """
 
@@ -10,15 +10,13 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from prosepy.server.lsp.features import run_results
-
 if TYPE_CHECKING:
     from prosepy.server.lsp.server import ProsepyServer
 
 
 def hints(ls: ProsepyServer, params: types.InlayHintParams) -> list[types.InlayHint]:
     uri = params.text_document.uri
-    doc = run_results.store(ls).docs.get(uri)
+    doc = ls.services.run_results.docs.get(uri)
     if doc is None or not doc.values:
         return []
     try:

@@ -2,6 +2,7 @@
 
 Settings come from ``initializationOptions`` first, then from ``workspace/configuration``
 (section ``prosepy``) when the client supports it, and again on every configuration change.
+Once they are in, ``initialized`` tells the features that asked (``server.on_initialized``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def register(server: ProsepyServer) -> None:
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: ProsepyServer, params: types.InitializedParams) -> None:
         await pull_configuration(ls)
+        ls.emit_initialized()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def on_configuration(

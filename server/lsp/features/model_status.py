@@ -1,18 +1,16 @@
-"""``prosepy/modelStatus`` notifications and ``$/progress`` while the model loads.
+"""``prosepy/modelStatus`` notifications and ``$/progress`` while the model loads; the
+``prosepy.modelStatus`` and ``prosepy.loadModel`` commands.
 
-The model core (``prosepy.server.models.manager``) reports every state change from whatever thread
-it runs on; this adapter moves each report onto the event loop and sends:
+The model manager (``ls.services.models``) reports every state change from whatever thread
+it runs on; this feature moves each report onto the event loop and sends:
 
 - ``prosepy/modelStatus`` ``{"state", "detail", "model", "tokens"}`` on every change (the
   VS Code status bar shows it);
-- ``window/workDoneProgress/create`` + ``$/progress`` begin/end around a load, when the
-  client supports work-done progress.
+- work-done progress begin/end around a load, when the client supports it.
 
-``get_models(ls)`` creates the manager lazily in ``ls.services["models"]`` and keeps it in
-step with settings. With ``model.loadAtStart`` the model loads in the background after
-``initialized`` (this module chains onto the ``initialized`` handler registered by the
-lifecycle feature, since pygls takes one handler per method). Model work never runs on the
-event loop.
+Nothing is sent before ``initialized``. With ``model.loadAtStart`` the model loads in the
+background after ``initialized`` and whenever the model settings change. Model work never
+runs on the event loop.
 """
 
 from __future__ import annotations
@@ -20,14 +18,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import uuid
 from typing import TYPE_CHECKING, Any
 
-from lsprotocol import types
-
 from prosepy.server.config import Settings
+from prosepy.server.lsp.progress import work_done
 from prosepy.server.models.base import ModelError
-from prosepy.server.models.manager import ModelManager, ModelStatus
+from prosepy.server.models.manager import ModelStatus
 
 if TYPE_CHECKING:
     from prosepy.server.lsp.server import ProsepyServer
@@ -39,14 +35,15 @@ COMMAND_STATUS = "prosepy.modelStatus"
 COMMAND_LOAD = "prosepy.loadModel"
 
 
-class _StatusForwarder:
+class StatusForwarder:
     """Turns manager status reports (any thread) into notifications (event loop only)."""
 
     def __init__(self, ls: ProsepyServer) -> None:
         self.ls = ls
+        #: Set at ``initialized``: reports before then are not sent.
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.progress_token: str | None = None
-        self._begun: asyncio.Future[None] | None = None
+        #: Set while a load's progress is shown; holds the end message once it is over.
+        self._loaded: asyncio.Future[str] | None = None
 
     def __call__(self, status: ModelStatus) -> None:
         loop = self.loop
@@ -66,76 +63,26 @@ class _StatusForwarder:
             return
         try:
             self.ls.protocol.notify(NOTIFICATION, dataclasses.asdict(status))
-            self._progress(status)
         except Exception:  # a closed pipe must not take the model down
             logger.debug("could not send model status", exc_info=True)
-
-    def _progress(self, status: ModelStatus) -> None:
-        """begin/end around a load; end is always sent after the create and the begin."""
-        if status.state == "loading" and self.progress_token is None:
-            if not _supports_progress(self.ls):
-                return
-            token = f"prosepy-model-{uuid.uuid4().hex[:8]}"
-            self.progress_token = token
-            self._begun = asyncio.ensure_future(self._begin(token, status))
-        elif status.state != "loading" and self.progress_token is not None:
-            token, self.progress_token = self.progress_token, None
+        if status.state == "loading" and self._loaded is None:
+            self._loaded = asyncio.get_running_loop().create_future()
+            asyncio.ensure_future(self._show_load(status, self._loaded))
+        elif status.state != "loading" and self._loaded is not None:
             message = status.detail if status.state != "error" else "failed: " + status.detail
-            asyncio.ensure_future(self._end(token, message, self._begun))
+            self._loaded.set_result(message)
+            self._loaded = None
 
-    async def _begin(self, token: str, status: ModelStatus) -> None:
-        try:
-            await self.ls.work_done_progress.create_async(token)
-        except Exception as exc:
-            logger.debug("client refused progress token: %s", exc)
-        self.ls.work_done_progress.begin(
-            token,
-            types.WorkDoneProgressBegin(
-                title="prosepy: loading model", message=status.model, cancellable=False
-            ),
-        )
-
-    async def _end(self, token: str, message: str, begun: asyncio.Future[None] | None) -> None:
-        if begun is not None:
-            await asyncio.wait([begun])  # a fast load may end before the client answered
-        self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+    async def _show_load(self, status: ModelStatus, loaded: asyncio.Future[str]) -> None:
+        async with work_done(
+            self.ls, "prosepy: loading model", message=status.model, prefix="prosepy-model"
+        ) as progress:
+            progress.end_message = await loaded
 
 
-def _supports_progress(ls: ProsepyServer) -> bool:
-    caps = ls.client_capabilities
-    return bool(caps and caps.window and caps.window.work_done_progress)
-
-
-def get_models(ls: ProsepyServer) -> ModelManager:
-    """The server's model manager, created on first use and updated with the settings."""
-    manager = ls.services.get("models")
-    if manager is None:
-        forwarder = _StatusForwarder(ls)
-        try:
-            forwarder.loop = asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-        manager = ModelManager(ls.settings.model, on_status=forwarder)
-        ls.services["models"] = manager
-        ls.services["models.forwarder"] = forwarder
-
-        def on_settings(old: Settings, new: Settings) -> None:
-            manager.update_settings(new.model)
-            if new.model.load_at_start and new.model != old.model:
-                load_in_background(ls)
-
-        ls.on_settings_changed(on_settings)
-    return manager
-
-
-def load_in_background(ls: ProsepyServer) -> asyncio.Future[Any] | None:
+def load_in_background(ls: ProsepyServer) -> asyncio.Future[None]:
     """Start loading on a worker thread; failures become an error status, never a crash."""
-    manager = get_models(ls)
-    forwarder = ls.services["models.forwarder"]
-    try:
-        forwarder.loop = forwarder.loop or asyncio.get_running_loop()
-    except RuntimeError:
-        return None
+    manager = ls.services.models
 
     async def run() -> None:
         try:
@@ -147,32 +94,33 @@ def load_in_background(ls: ProsepyServer) -> asyncio.Future[Any] | None:
 
 
 def register(server: ProsepyServer) -> None:
-    previous = server.protocol.fm.features.get(types.INITIALIZED)
+    forwarder = StatusForwarder(server)
+    server.services.model_status_listeners.append(forwarder)
 
-    async def initialized(params: types.InitializedParams) -> None:
-        if previous is not None:
-            result = previous(params)
-            if asyncio.iscoroutine(result):
-                await result
-        manager = get_models(server)
-        forwarder = server.services["models.forwarder"]
-        forwarder.loop = asyncio.get_running_loop()  # even if a worker created the manager
-        forwarder(manager.status)  # the client learns the starting state
+    def initialized() -> None:
+        forwarder.loop = asyncio.get_running_loop()
+        forwarder(server.services.models.status)  # the client learns the starting state
         if server.settings.model.load_at_start:
             load_in_background(server)
 
-    server.protocol.fm.features[types.INITIALIZED] = initialized
+    def settings_changed(old: Settings, new: Settings) -> None:
+        started = forwarder.loop is not None
+        if started and new.model.load_at_start and new.model != old.model:
+            load_in_background(server)
+
+    server.on_initialized(initialized)
+    server.on_settings_changed(settings_changed)
 
     # Command handlers annotate ``ls`` as Any: pygls resolves their type hints at run time,
     # where ProsepyServer (imported for type checking only) is not defined.
     @server.command(COMMAND_STATUS)
     def model_status(ls: Any, *args: Any) -> dict[str, Any]:
-        return dataclasses.asdict(get_models(ls).status)
+        return dataclasses.asdict(ls.services.models.status)
 
     @server.command(COMMAND_LOAD)
     async def load_model(ls: Any, *args: Any) -> dict[str, Any]:
         """Load now (e.g. from a status-bar click); returns the resulting status."""
-        manager = get_models(ls)
+        manager = ls.services.models
         try:
             await asyncio.to_thread(manager.get)
         except ModelError:

@@ -28,7 +28,6 @@ Runs never block the event loop: hover and other requests keep being answered me
 from __future__ import annotations
 
 import asyncio
-import atexit
 import logging
 import os
 from typing import Any
@@ -36,26 +35,15 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
+from pygls.workspace import TextDocument
 
+from prosepy.server.lines import line_texts, split_lines
 from prosepy.server.lsp.features import run_results
-from prosepy.server.lsp.protocol import lsp_lines
 from prosepy.server.lsp.server import ProsepyServer  # at run time: pygls reads command annotations
 from prosepy.server.sandbox import selection
-from prosepy.server.sandbox.session import SandboxManager
 
 logger = logging.getLogger(__name__)
-SERVICE = "sandbox"
 NOTIFICATION = "prosepy/runResult"
-
-
-def manager(ls: ProsepyServer) -> SandboxManager:
-    existing = ls.services.get(SERVICE)
-    if existing is None:
-        existing = ls.services[SERVICE] = SandboxManager(ls.settings.run)
-        # Sandboxes die with the server, but their working directories are removed by
-        # ``kill``: without this every editor session left one or more in the temp folder.
-        atexit.register(existing.shutdown)
-    return existing
 
 
 # -- arguments -----------------------------------------------------------------------------
@@ -93,7 +81,7 @@ def _position(command: str, value: Any) -> tuple[int, int]:
 
 def _code_points(ls: ProsepyServer, text: str, at: tuple[int, int]) -> tuple[int, int]:
     """A client position (UTF-16 units unless negotiated otherwise) as a code-point column."""
-    lines = lsp_lines(text)
+    lines = split_lines(text)
     if at[0] >= len(lines):
         return at
     position = ls.workspace.position_codec.position_from_client_units(
@@ -132,7 +120,7 @@ async def execute(ls: ProsepyServer, command: str, uri: str, pick: Any) -> dict[
     path = _path(uri)
     filename = path or uri
     folder = os.path.dirname(path) if path else None
-    result = await manager(ls).run(uri, snippet.code, snippet.first_line, filename, folder)
+    result = await ls.services.sandbox.run(uri, snippet.code, snippet.first_line, filename, folder)
     payload = result.to_protocol(uri, version)
     current = ls.workspace.text_documents.get(uri)
     unchanged = (
@@ -141,7 +129,7 @@ async def execute(ls: ProsepyServer, command: str, uri: str, pick: Any) -> dict[
         or _same_lines(current.source, text, snippet.first_line, snippet.last_line)
     )
     if unchanged:
-        run_results.store(ls).add(uri, result)
+        ls.services.run_results.add(uri, result)
         run_results.publish(ls, uri)
         run_results.refresh_hints(ls)
     ls.protocol.notify(NOTIFICATION, payload)
@@ -149,10 +137,10 @@ async def execute(ls: ProsepyServer, command: str, uri: str, pick: Any) -> dict[
 
 
 def _same_lines(now: str, then: str, first: int, last: int) -> bool:
-    return now.splitlines()[first : last + 1] == then.splitlines()[first : last + 1]
+    return line_texts(now)[first : last + 1] == line_texts(then)[first : last + 1]
 
 
-def cell_lenses(ls: ProsepyServer, document: Any) -> list[types.CodeLens]:
+def cell_lenses(ls: ProsepyServer, document: TextDocument) -> list[types.CodeLens]:
     """▶ Run cell above every ``# %%`` marker."""
     return [
         types.CodeLens(
@@ -168,17 +156,15 @@ def cell_lenses(ls: ProsepyServer, document: Any) -> list[types.CodeLens]:
 
 
 def register(server: ProsepyServer) -> None:
+    sandbox = server.services.sandbox
     server.code_lens_providers.append(cell_lenses)
-    server.on_settings_changed(lambda old, new: manager(server).update_settings(new.run))
 
     def prewarm(params: types.DidOpenTextDocumentParams) -> None:
         if params.text_document.language_id == "python":
-            asyncio.get_running_loop().run_in_executor(None, manager(server).prewarm)
+            asyncio.get_running_loop().run_in_executor(None, sandbox.prewarm)
 
     server.on_document("open", prewarm)
-    server.on_document(
-        "close", lambda p: asyncio.ensure_future(manager(server).close(p.text_document.uri))
-    )
+    server.on_document("close", lambda p: asyncio.ensure_future(sandbox.close(p.text_document.uri)))
 
     @server.command("prosepy.run")
     async def run(ls: ProsepyServer, *args: Any) -> dict[str, Any]:
@@ -220,10 +206,10 @@ def register(server: ProsepyServer) -> None:
     @server.command("prosepy.restartSession")
     async def restart(ls: ProsepyServer, *args: Any) -> dict[str, Any]:
         found = _args("prosepy.restartSession", args, ["uri"])
-        await manager(ls).restart(found["uri"])
+        await ls.services.sandbox.restart(found["uri"])
         return {"uri": found["uri"], "restarted": True}
 
     @server.command("prosepy.cancelRun")
     async def cancel(ls: ProsepyServer, *args: Any) -> dict[str, Any]:
         found = _args("prosepy.cancelRun", args, ["uri"])
-        return {"uri": found["uri"], "cancelled": await manager(ls).cancel(found["uri"])}
+        return {"uri": found["uri"], "cancelled": await ls.services.sandbox.cancel(found["uri"])}

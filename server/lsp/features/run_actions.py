@@ -13,6 +13,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from prosepy.server.lsp.providers import CodeActionProvider
 from prosepy.server.lsp.server import ProsepyServer
 from prosepy.server.sandbox import selection
 
@@ -32,8 +33,10 @@ def _action(title: str, command: str, argument: dict[str, Any]) -> types.CodeAct
     )
 
 
-class RunActions:
-    """Code action provider (see ``code_actions.py``): cheap, nothing to resolve."""
+class RunActions(CodeActionProvider):
+    """Run selection/statement/cell/file: cheap to list, nothing to resolve."""
+
+    name = "run"
 
     def actions(self, ls: ProsepyServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         if not _wanted(params):
@@ -58,9 +61,6 @@ class RunActions:
         found.append(_action("Run file", "prosepy.runFile", {"uri": uri}))
         return found
 
-    def resolve(self, ls: ProsepyServer, action: types.CodeAction) -> types.CodeAction:
-        return action
-
 
 def _json(rng: types.Range) -> dict[str, Any]:
     return {
@@ -70,4 +70,4 @@ def _json(rng: types.Range) -> dict[str, Any]:
 
 
 def register(server: ProsepyServer) -> None:
-    server.code_action_providers["run"] = RunActions()
+    server.add_code_action_provider(RunActions())
