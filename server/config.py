@@ -44,6 +44,9 @@ class ModelSettings:
     #: Name of the environment variable holding the API key (never the key itself).
     api_key_env: str = ""
     request_timeout_s: float = 60.0
+    #: Which build of llama.cpp runs GGUF models for the "llama-cpp" backend: "auto" is the
+    #: prebuilt xllamacpp wheel (any CPU with AVX2, no compiler), else llama-cpp-python.
+    runtime: Literal["auto", "xllamacpp", "llama-cpp-python"] = "auto"
 
 
 @dataclass

@@ -46,3 +46,24 @@ async def client(lsp_client: LanguageClient):
 @pytest.fixture
 def examples_dir() -> Path:
     return ROOT / "examples"
+
+
+#: Set by scripts/test (and so CI): a real-model test that skips is a failure there, since a
+#: skipped model test would hide a broken setup. Skips whose reason starts with "optional:"
+#: (e.g. the opt-in llama-cpp-python build) stay skips.
+REQUIRE_MODEL = os.environ.get("PROSEPY_REQUIRE_MODEL") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if not (REQUIRE_MODEL and report.skipped and item.get_closest_marker("model")):
+        return
+    if item.get_closest_marker("editor"):
+        return  # editors have their own requirements
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if "optional:" in reason:
+        return
+    report.outcome = "failed"
+    report.longrepr = f"a real-model test was skipped ({reason}): scripts/test requires the model"

@@ -2,7 +2,7 @@
 if [ ! -x "$PROSEPY_VENV/bin/python" ]; then
   log "creating $PROSEPY_VENV"
   python3 -m venv "$PROSEPY_VENV"
-  "$PROSEPY_VENV/bin/pip" install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+  pip_q --upgrade pip
 fi
 deps_hash=$(sha256sum "$PROSEPY_ROOT/pyproject.toml" | cut -c1-16)
 if ! stamp_ok python "$deps_hash"; then

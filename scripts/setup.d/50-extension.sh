@@ -10,9 +10,9 @@ else
   if [ "$(cat "$ext_dir/node_modules/.prosepy-stamp" 2>/dev/null)" != "$lock_hash" ]; then
     log "installing the extension's npm packages"
     if [ -f "$ext_dir/package-lock.json" ]; then
-      (cd "$ext_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+      run_logged "npm ci (extension)" npm --prefix "$ext_dir" ci --no-audit --no-fund --loglevel=error
     else
-      (cd "$ext_dir" && npm install --no-audit --no-fund --loglevel=error >&2)
+      run_logged "npm install (extension)" npm --prefix "$ext_dir" install --no-audit --no-fund --loglevel=error
     fi
     printf '%s' "$lock_hash" > "$ext_dir/node_modules/.prosepy-stamp"
   fi

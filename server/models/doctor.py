@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
 import subprocess
 import sys
 import time
 from importlib.metadata import PackageNotFoundError, version
 
 from prosepy.server.config import ModelSettings
-from prosepy.server.doctor import Check, Status
+from prosepy.server.doctor import Check
 from prosepy.server.models import bundled
-from prosepy.server.models.base import ModelError
+from prosepy.server.models.base import ChatMessage, GenerationRequest, ModelError
+from prosepy.server.models.grammars import PYTHON_BLOCK
 
 SECTION = "model"
 
@@ -31,21 +33,29 @@ def _dist(name: str) -> str | None:
 
 
 def _runtime_checks(settings: ModelSettings) -> list[Check]:
-    checks = []
+    from prosepy.server.models.loader import choose_runtime
+
+    gguf = settings.backend == "llama-cpp"
+    chosen = choose_runtime(settings) if gguf else ""
     runtimes = [
-        ("llama-cpp", "llama-cpp-python", "default runtime", "run scripts/setup (builds it once)"),
+        ("xllamacpp", "xllamacpp", "prebuilt llama.cpp, the default runtime",
+         "run scripts/setup, or pip install xllamacpp"),
+        ("llama-cpp-python", "llama-cpp-python", "llama.cpp built on this machine (opt-in)",
+         "PROSEPY_LLAMA_BUILD=1 scripts/setup builds it (about 5 minutes)"),
         ("ctransformers", "ctransformers", "GGML-era models", "pip install ctransformers==0.2.27"),
         ("openai", "httpx", "OpenAI-compatible servers", "pip install httpx"),
-    ]
-    for backend, dist, why, fix in runtimes:
+    ]  # fmt: skip
+    checks = []
+    for runtime, dist, why, fix in runtimes:
         found = _dist(dist)
-        selected = settings.backend == backend
+        selected = runtime == chosen or settings.backend == runtime
         if found:
             note = " (selected)" if selected else ""
             checks.append(Check(SECTION, dist, "ok", f"{found}, {why}{note}"))
+        elif selected:
+            checks.append(Check(SECTION, dist, "missing", f"not installed ({why})", fix))
         else:
-            status: Status = "missing" if selected else "warn"
-            checks.append(Check(SECTION, dist, status, f"not installed ({why})", fix))
+            checks.append(Check(SECTION, dist, "ok", f"not installed (optional: {why})"))
     return checks
 
 
@@ -74,7 +84,7 @@ def _file_checks(settings: ModelSettings) -> tuple[list[Check], bool]:
 
 
 def _probe_load(settings: ModelSettings, timeout_s: float = 300.0) -> Check:
-    """Load the model in a child process and report how long it took."""
+    """Load the model and generate a few tokens in a child process; report how it went."""
     command = [
         sys.executable,
         "-m",
@@ -90,19 +100,32 @@ def _probe_load(settings: ModelSettings, timeout_s: float = 300.0) -> Check:
         report = json.loads(proc.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        code = proc.returncode
+        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
         return Check(
             SECTION,
             "load",
             "missing",
-            f"the loader died (exit {proc.returncode}) after {time.monotonic() - start:.1f} s: "
-            f"{tail}",
-            "the file or runtime is broken: try `prosepy model install`, or another model",
+            f"the model process died ({how}) after {time.monotonic() - start:.1f} s: {tail}",
+            "the file or runtime is broken: try `prosepy model install`, another model, "
+            'or another model.runtime (e.g. "xllamacpp")',
         )
-    if report.get("ok"):
-        rss = report.get("rss_mb")
-        extra = f", {rss:.0f} MB resident" if rss else ""
-        return Check(SECTION, "load", "ok", f"loaded in {report['load_s']:.2f} s{extra}")
-    return Check(SECTION, "load", "missing", report.get("error", "failed"), report.get("fix", ""))
+    if not report.get("ok"):
+        return Check(
+            SECTION, "load", "missing", report.get("error", "failed"), report.get("fix", "")
+        )
+    rss = report.get("rss_mb")
+    extra = f", {rss:.0f} MB resident" if rss else ""
+    detail = f"loaded in {report['load_s']:.2f} s{extra}"
+    gen = report.get("generation")
+    if gen:
+        detail += (
+            f"; generated {gen['tokens']} tokens, {gen['tok_s']:.1f} tok/s "
+            f"(first after {gen['first_token_s']:.2f} s) with {report.get('runtime', '?')}"
+        )
+        if report.get("features"):
+            detail += f", CPU features used: {' '.join(report['features'])}"
+    return Check(SECTION, "load", "ok", detail)
 
 
 def _optional_models() -> Check:
@@ -144,18 +167,24 @@ def describe_model(settings: ModelSettings, load: bool = True) -> tuple[list[str
     return lines, all(c.status != "missing" for c in checks)
 
 
+PROBE_REQUEST = GenerationRequest(
+    [ChatMessage("user", "计算 1 到 100 的和")], max_tokens=16, grammar=PYTHON_BLOCK
+)
+
+
 def _probe_main(raw: str) -> int:
-    """Child-process side of ``_probe_load``: load once, print one JSON line."""
+    """Child-process side of ``_probe_load``: load, generate a few tokens, print one JSON line."""
     from prosepy.server.models.loader import load_backend
 
     settings = ModelSettings(**json.loads(raw))
     start = time.monotonic()
     try:
         backend = load_backend(settings)
+        seconds = time.monotonic() - start
+        result = backend.generate(PROBE_REQUEST)
     except ModelError as exc:
         print(json.dumps({"ok": False, "error": exc.message, "fix": exc.fix}))
         return 0
-    seconds = time.monotonic() - start
     rss = None
     try:
         import resource
@@ -163,10 +192,35 @@ def _probe_main(raw: str) -> int:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     except ImportError:
         pass
+    first = result.first_token_s or 0.0
+    after_first = result.total_s - first
+    rate = (result.tokens - 1) / after_first if result.tokens > 1 and after_first > 0 else 0.0
+    report = {
+        "ok": True,
+        "load_s": seconds,
+        "rss_mb": rss,
+        "runtime": getattr(backend, "runtime", type(backend).__name__),
+        "features": getattr(backend, "features", []),
+        "generation": {
+            "tokens": result.tokens,
+            "tok_s": rate,
+            "first_token_s": result.first_token_s or 0.0,
+            "text": result.text,
+        },
+    }
     backend.close()
-    print(json.dumps({"ok": True, "load_s": seconds, "rss_mb": rss}))
+    print(json.dumps(report))
     return 0
 
 
+def _prove_main(runtime: str) -> int:
+    """``python -m prosepy.server.models.doctor --prove RUNTIME``: may setup use this build?"""
+    check = _probe_load(ModelSettings(runtime=runtime))  # type: ignore[arg-type]
+    print(f"{runtime}: {check.detail}" + (f" ({check.fix})" if check.fix else ""))
+    return 0 if check.status == "ok" else 1
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--prove":
+        sys.exit(_prove_main(sys.argv[2]))
     sys.exit(_probe_main(sys.argv[1]))

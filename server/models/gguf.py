@@ -190,3 +190,25 @@ def _parse(reader: _Reader, path: Path, size: int, wanted: set[str]) -> GGUFInfo
             "the download or copy was incomplete: fetch the file again",
         )
     return GGUFInfo(path, version, size, tensor_count, metadata, expected)
+
+
+def load_error(info: GGUFInfo, exc: Exception, log: str, runtime: str) -> ModelError:
+    """A clear message for a failed load, from llama.cpp's own error lines."""
+    text = log.lower()
+    arch = info.architecture or "unknown"
+    if "unknown model architecture" in text:
+        return ModelError(
+            f"{info.path.name}: llama.cpp ({runtime}) does not support the architecture {arch!r}",
+            "choose a model of a supported architecture (llama, qwen2, ...)",
+        )
+    if "failed to allocate" in text or "cannot allocate" in text or "out of memory" in text:
+        return ModelError(
+            f"out of memory while loading {info.path.name}",
+            "close other programs, lower model.nCtx, or choose a smaller model",
+        )
+    lines = [ln for ln in log.splitlines() if "error" in ln.lower()]
+    detail = lines[-1].strip() if lines else str(exc)
+    return ModelError(
+        f"llama.cpp ({runtime}) could not load {info.path.name} (arch {arch}): {detail}",
+        "check that the file is a complete GGUF model, or try another model",
+    )

@@ -13,7 +13,6 @@ import ctypes
 import gc
 import logging
 from collections import deque
-from pathlib import Path
 from typing import Any
 
 from prosepy.server.models.base import (
@@ -25,7 +24,7 @@ from prosepy.server.models.base import (
     StreamCollector,
     TokenCallback,
 )
-from prosepy.server.models.gguf import GGUFInfo
+from prosepy.server.models.gguf import GGUFInfo, load_error
 from prosepy.server.models.memory import check_memory
 
 logger = logging.getLogger(__name__)
@@ -96,7 +95,8 @@ class LlamaCppBackend:
                 "close other programs, lower model.nCtx, or choose a smaller model",
             ) from exc
         except (ValueError, RuntimeError, OSError) as exc:
-            raise _load_error(info, exc, "\n".join(_NATIVE_LOG)) from exc
+            log = "\n".join(_NATIVE_LOG)
+            raise load_error(info, exc, log, f"llama-cpp-python {runtime_version()}") from exc
         self._grammars: dict[str, Any] = {}
 
     def _grammar(self, text: str) -> Any:
@@ -161,24 +161,3 @@ class LlamaCppBackend:
             self.llm = None
         self._grammars.clear()
         gc.collect()
-
-
-def _load_error(info: GGUFInfo, exc: Exception, log: str) -> ModelError:
-    text = log.lower()
-    arch = info.architecture or "unknown"
-    if "unknown model architecture" in text:
-        return ModelError(
-            f"{info.path.name}: llama.cpp (llama-cpp-python {runtime_version()}) does not "
-            f"support the architecture {arch!r}",
-            "choose a model of a supported architecture (llama, qwen2, ...)",
-        )
-    if "failed to allocate" in text or "cannot allocate" in text or "out of memory" in text:
-        return ModelError(
-            f"out of memory while loading {info.path.name}",
-            "close other programs, lower model.nCtx, or choose a smaller model",
-        )
-    detail = next((ln for ln in reversed(log.splitlines()) if "error" in ln.lower()), str(exc))
-    return ModelError(
-        f"llama.cpp could not load {Path(info.path).name} (arch {arch}): {detail.strip()}",
-        "check that the file is a complete GGUF model, or try another model",
-    )

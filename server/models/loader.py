@@ -6,6 +6,7 @@ header, architecture, memory) runs here before a runtime touches the file.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
 
@@ -52,14 +53,36 @@ def load_backend(settings: ModelSettings) -> Backend:
 
         return CTransformersBackend(path, settings)
     from prosepy.server.models.gguf import read_gguf
-    from prosepy.server.models.llama import LlamaCppBackend
 
     info = read_gguf(path)
+    if choose_runtime(settings) == "xllamacpp":
+        from prosepy.server.models.xllama import XLlamaBackend
+
+        return XLlamaBackend(info, settings.n_threads, settings.n_ctx)
+    from prosepy.server.models.llama import LlamaCppBackend
+
     return LlamaCppBackend(info, settings.n_threads, settings.n_ctx)
+
+
+def installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def choose_runtime(settings: ModelSettings) -> str:
+    """The llama.cpp build for GGUF files: the prebuilt xllamacpp unless told otherwise.
+
+    "auto" falls back to llama-cpp-python only when xllamacpp is missing; a missing choice
+    is reported by the backend itself, with the command that installs it.
+    """
+    if settings.runtime != "auto":
+        return settings.runtime
+    if installed("xllamacpp") or not installed("llama_cpp"):
+        return "xllamacpp"
+    return "llama-cpp-python"
 
 
 def same_model(a: ModelSettings, b: ModelSettings) -> bool:
     """Whether two settings load the same instance (``load_at_start`` does not matter)."""
     fields = ("backend", "path", "model_type", "n_threads", "n_ctx", "base_url", "name",
-              "api_key_env", "request_timeout_s")  # fmt: skip
+              "api_key_env", "request_timeout_s", "runtime")  # fmt: skip
     return all(getattr(a, f) == getattr(b, f) for f in fields)

@@ -1,7 +1,8 @@
 """Model files shared by the model tests: the bundled Qwen model and the toy llama model.
 
 Both are put in place by ``scripts/setup test`` (steps 40 and 41); a test that needs one
-that is absent is skipped with the command that installs it.
+that is absent is skipped with the command that installs it, and fails instead under
+``scripts/test`` (``PROSEPY_REQUIRE_MODEL=1``), where a missing model means a broken setup.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from pathlib import Path
 import pytest
 
 from prosepy.server.models import bundled
+from tests.conftest import REQUIRE_MODEL
 
 
 @pytest.fixture(scope="session")
 def toy_model() -> Path:
     path = bundled.models_dir() / "toy" / "tiny.gguf"
     if not path.is_file():
-        pytest.skip(f"toy model missing at {path}: run scripts/setup test")
+        missing = pytest.fail if REQUIRE_MODEL else pytest.skip
+        missing(f"toy model missing at {path}: run scripts/setup test")
     return path
 
 
@@ -25,5 +28,6 @@ def toy_model() -> Path:
 def qwen_model() -> Path:
     path = bundled.bundled_path()
     if not path.is_file():
-        pytest.skip(f"bundled model missing at {path}: run prosepy model install")
+        missing = pytest.fail if REQUIRE_MODEL else pytest.skip
+        missing(f"bundled model missing at {path}: run prosepy model install")
     return path

@@ -1,23 +1,27 @@
-"""The bundled Qwen2.5-Coder-0.5B through the real llama-cpp backend (short generations)."""
+"""The bundled Qwen2.5-Coder-0.5B through each llama.cpp runtime (short generations).
+
+The default runtime (xllamacpp, installed by a plain ``pip install``) must be present: a
+missing one fails. llama-cpp-python is an opt-in build and is skipped when not installed.
+"""
 
 from __future__ import annotations
 
 import ast
 import gc
+import importlib.util
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from prosepy.server.config import ModelSettings
-from prosepy.server.models.base import CancelToken, ChatMessage, GenerationRequest
+from prosepy.server.models.base import Backend, CancelToken, ChatMessage, GenerationRequest
 from prosepy.server.models.grammars import PYTHON_BLOCK
-from prosepy.server.models.llama import LlamaCppBackend
-from prosepy.server.models.loader import load_backend
+from prosepy.server.models.loader import choose_runtime, load_backend
 from prosepy.server.models.manager import ModelManager
 
 pytestmark = pytest.mark.model
-pytest.importorskip("llama_cpp")
 
 SETTINGS = ModelSettings(n_threads=1, n_ctx=1024)
 
@@ -28,15 +32,23 @@ def _request(text: str, **kw) -> GenerationRequest:
     )
 
 
-@pytest.fixture(scope="module")
-def qwen(qwen_model: Path) -> Iterator[LlamaCppBackend]:
-    backend = load_backend(SETTINGS)
-    assert isinstance(backend, LlamaCppBackend)
+@pytest.fixture(scope="module", params=["xllamacpp", "llama-cpp-python"])
+def qwen(request: pytest.FixtureRequest, qwen_model: Path) -> Iterator[Backend]:
+    runtime = request.param
+    if runtime == "llama-cpp-python" and importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("optional: llama-cpp-python (the opt-in local build) is not installed")
+    backend = load_backend(replace(SETTINGS, runtime=runtime))
+    assert type(backend).__module__.endswith({"xllamacpp": "xllama"}.get(runtime, "llama"))
     yield backend
     backend.close()
 
 
-def test_streams_tokens_within_max_tokens(qwen: LlamaCppBackend) -> None:
+def test_default_runtime_is_the_prebuilt_one() -> None:
+    assert choose_runtime(ModelSettings()) == "xllamacpp"
+    assert importlib.util.find_spec("xllamacpp") is not None, "run scripts/setup"
+
+
+def test_streams_tokens_within_max_tokens(qwen: Backend) -> None:
     pieces: list[str] = []
     result = qwen.generate(_request("Say hello.", max_tokens=6), on_token=pieces.append)
     assert 0 < result.tokens <= 6 and result.text == "".join(pieces)
@@ -44,7 +56,7 @@ def test_streams_tokens_within_max_tokens(qwen: LlamaCppBackend) -> None:
     assert result.model == "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 
 
-def test_grammar_forces_exactly_one_python_block(qwen: LlamaCppBackend) -> None:
+def test_grammar_forces_exactly_one_python_block(qwen: Backend) -> None:
     result = qwen.generate(_request("计算 1 到 100 的和", max_tokens=48, grammar=PYTHON_BLOCK))
     assert result.finish_reason == "stop", result
     text = result.text.rstrip("\n")
@@ -54,7 +66,7 @@ def test_grammar_forces_exactly_one_python_block(qwen: LlamaCppBackend) -> None:
     ast.parse(code)  # the block is Python
 
 
-def test_stop_sequence_ends_generation(qwen: LlamaCppBackend) -> None:
+def test_stop_sequence_ends_generation(qwen: Backend) -> None:
     result = qwen.generate(
         _request(
             "Write a Python function add(a, b).", max_tokens=40, grammar=PYTHON_BLOCK, stop=["("]
@@ -64,7 +76,7 @@ def test_stop_sequence_ends_generation(qwen: LlamaCppBackend) -> None:
     assert result.text.startswith("```python\n")
 
 
-def test_cancel_stops_at_once(qwen: LlamaCppBackend) -> None:
+def test_cancel_stops_at_once(qwen: Backend) -> None:
     cancel = CancelToken()
     seen: list[str] = []
 
@@ -77,7 +89,7 @@ def test_cancel_stops_at_once(qwen: LlamaCppBackend) -> None:
     assert result.finish_reason == "cancelled" and result.tokens == 2
 
 
-def test_time_budget_ends_generation(qwen: LlamaCppBackend) -> None:
+def test_time_budget_ends_generation(qwen: Backend) -> None:
     result = qwen.generate(_request("Count to fifty.", max_tokens=48, time_budget_s=1e-9))
     assert result.finish_reason == "timeout" and result.tokens == 0
 
@@ -87,7 +99,7 @@ def _rss_mb() -> float:
         return int(fh.read().split()[1]) * 4096 / 2**20
 
 
-def test_manager_switch_releases_memory(qwen: LlamaCppBackend) -> None:
+def test_manager_switch_releases_memory(qwen: Backend) -> None:
     gc.collect()
     before = _rss_mb()
     manager = ModelManager(SETTINGS)
