@@ -22,6 +22,11 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+def line_breaks(text: str) -> int:
+    """How many line breaks ``text`` holds (``\r\n`` counts once)."""
+    return len(_BREAK.findall(text))
+
+
 def line_texts(text: str) -> list[str]:
     """The lines of ``text`` without their breaks (``str.splitlines`` at line breaks only)."""
     lines = _BREAK.split(text)

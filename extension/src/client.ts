@@ -27,8 +27,8 @@ export interface ClientHooks {
   onGaveUp(reason: string): void;
   /** Called before each automatic restart. */
   onRestarting(attempt: number): void;
-  /** Whether a decoration already shows this run value (then its inlay hint is dropped). */
-  drawnInline(uri: vscode.Uri, line: number, label: string): boolean;
+  /** Whether a decoration already shows a run value on this line (then its inlay hint is dropped). */
+  drawnInline(uri: vscode.Uri, line: number): boolean;
 }
 
 class RestartLimiter implements ErrorHandler {
@@ -61,10 +61,6 @@ class RestartLimiter implements ErrorHandler {
     this.hooks.onRestarting(this.crashes.length);
     return { action: CloseAction.Restart, handled: true };
   }
-}
-
-function hintLabel(hint: vscode.InlayHint): string {
-  return typeof hint.label === "string" ? hint.label : hint.label.map((part) => part.value).join("");
 }
 
 export function createClient(
@@ -110,7 +106,7 @@ export function createClient(
       provideInlayHints: async (document, range, token, next) => {
         const hints = await next(document, range, token);
         // run values are drawn as decorations in theme colours: do not show them twice
-        return hints?.filter((h) => !hooks.drawnInline(document.uri, h.position.line, hintLabel(h)));
+        return hints?.filter((h) => !hooks.drawnInline(document.uri, h.position.line));
       },
     },
   };

@@ -6,7 +6,7 @@
  */
 import * as vscode from "vscode";
 import { ExecuteCommandRequest, LanguageClient } from "vscode-languageclient/node";
-import { DoctorReport, ServerCommand } from "./protocol";
+import { DoctorReport, ExplainResult, GENERATE_KIND, ServerCommand } from "./protocol";
 import { ReportDocuments } from "./reports";
 
 export interface CommandContext {
@@ -70,10 +70,11 @@ async function generate(): Promise<void> {
       "vscode.executeCodeActionProvider",
       editor.document.uri,
       range,
-      undefined,
+      GENERATE_KIND,
       10,
     )) ?? [];
-  const action = actions.find((a) => /generat/i.test(a.title));
+  // "Generate code" comes before "Regenerate code" for the same request
+  const action = actions.find((a) => a.kind?.value === GENERATE_KIND);
   if (!action) {
     void vscode.window.showInformationMessage(
       "prosepy: put the cursor on a `# nl: ...` comment that describes the code to write.",
@@ -134,18 +135,21 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (!editor) return;
       const sel = editor.selection;
       const range = sel.isEmpty ? editor.document.lineAt(sel.active.line).range : sel;
-      const result = await execute(
+      const result = (await execute(
         ctx,
         ServerCommand.explainWithModel,
         { uri: uriOf(editor), range: lspRange(range) },
         "explaining with the model",
-      );
-      const failed = (result as { error?: unknown } | undefined)?.error;
-      if (typeof failed === "string") {
-        void vscode.window.showErrorMessage(`prosepy: could not explain the selection: ${failed}`);
-      } else if (result !== undefined && result !== null) {
-        await ctx.reports.show("Explanation.md", explanationText(result, editor.document.getText(range)));
+      )) as ExplainResult | undefined;
+      if (result === undefined) {
+        return;
       }
+      if ("error" in result) {
+        void vscode.window.showErrorMessage(`prosepy: could not explain the selection: ${result.error}`);
+        return;
+      }
+      const code = editor.document.getText(range);
+      await ctx.reports.show("Explanation.md", `# Explanation\n\n\`\`\`python\n${code}\n\`\`\`\n\n${result.text}\n`);
     }),
     on("prosepy.editor.doctor", async () => {
       const report = (await execute(ctx, ServerCommand.doctor, undefined, "checking the setup")) as DoctorReport | undefined;
@@ -154,19 +158,4 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       }
     }),
   ];
-}
-
-/** The explanation's text whatever shape the server returns (string, MarkupContent, {text}). */
-function explanationText(result: unknown, code: string): string {
-  let body: string;
-  if (typeof result === "string") {
-    body = result;
-  } else if (result && typeof result === "object") {
-    const r = result as { value?: unknown; markdown?: unknown; text?: unknown };
-    const found = [r.markdown, r.value, r.text].find((v) => typeof v === "string");
-    body = typeof found === "string" ? found : JSON.stringify(result, null, 2);
-  } else {
-    body = String(result);
-  }
-  return `# Explanation\n\n\`\`\`python\n${code}\n\`\`\`\n\n${body}\n`;
 }

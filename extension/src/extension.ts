@@ -8,7 +8,15 @@ import { LanguageClient, State } from "vscode-languageclient/node";
 import { createClient, pushSettings } from "./client";
 import { registerCommands } from "./commands";
 import { resolveInterpreter } from "./interpreter";
-import { MODEL_STATUS, ModelStatus, RUN_RESULT, RunResult } from "./protocol";
+import {
+  INLINE_RESULTS,
+  InlineResults,
+  MODEL_STATUS,
+  ModelStatus,
+  NOT_LOADED,
+  RUN_RESULT,
+  RunResult,
+} from "./protocol";
 import { ReportDocuments } from "./reports";
 import { RunResults } from "./runResults";
 import { serverKeys } from "./settings";
@@ -30,7 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const start = async (): Promise<void> => {
     gaveUp = "";
     statusBar.setServerState("starting");
-    statusBar.update({ state: "not loaded" });
+    statusBar.update(NOT_LOADED);
     const interpreter = resolveInterpreter(context.extensionPath, (line) => log.appendLine(`[client] ${line}`));
     log.appendLine(`[client] starting ${interpreter.command} -m prosepy.server serve (${interpreter.source})`);
     const next = createClient(interpreter, keys, { log, trace }, {
@@ -47,17 +55,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       },
       onRestarting: () => {
         statusBar.setServerState("starting");
-        statusBar.update({ state: "not loaded" }); // a new server has not loaded the model yet
+        statusBar.update(NOT_LOADED); // a new server has not loaded the model yet
       },
-      drawnInline: (uri, line, label) => results.drawn(uri, line, label),
+      drawnInline: (uri, line) => results.drawn(uri, line),
     });
     next.onDidChangeState((e) => {
       if (e.newState === State.Running) statusBar.setServerState("running");
       if (e.newState === State.Stopped) statusBar.setServerState("stopped", gaveUp);
     });
     next.onNotification(MODEL_STATUS, (status: ModelStatus) => statusBar.update(status));
+    next.onNotification(INLINE_RESULTS, (inline: InlineResults) =>
+      results.draw(inline, config().get<boolean>("inline.decorations", true)),
+    );
     next.onNotification(RUN_RESULT, (result: RunResult) => {
-      const reveal = results.show(result, config().get<boolean>("inline.decorations", true));
+      const reveal = results.show(result);
       const when = config().get<string>("inline.showOutput", "onError");
       if (when === "always" || (when === "onError" && reveal)) {
         results.output.show(true);

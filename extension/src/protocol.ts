@@ -10,43 +10,89 @@ export type ModelState = "not loaded" | "loading" | "ready" | "generating" | "er
 
 export interface ModelStatus {
   state: ModelState;
-  detail?: string | null;
-  model?: string | null;
-  tokens?: number | null;
+  detail: string;
+  /** The model's name (a file name, or name @ URL for an OpenAI-compatible server). */
+  model: string;
+  /** Tokens generated so far (while generating) or by the last request. */
+  tokens: number | null;
 }
 
-/** `prosepy/runResult`: the outcome of one run, drawn inline and written to the run output. */
+/** What the status bar shows before a server has said anything. */
+export const NOT_LOADED: ModelStatus = { state: "not loaded", detail: "", model: "", tokens: null };
+
+/**
+ * `prosepy/runResult`: the outcome of one run, written to the run output (the server's
+ * `RunResult.to_protocol`; every field is always there).
+ */
 export const RUN_RESULT = "prosepy/runResult";
 
 export interface RunLine {
   /** 0-based line of the document the text belongs at the end of. */
   line: number;
+  /** "→ 5050", short enough for an inlay hint. */
   text: string;
+  /** The whole repr (capped). */
+  full: string;
 }
 
 export interface RunError {
   type: string;
   message: string;
   /** 0-based document line that raised, when it is in the document. */
-  line?: number | null;
-  traceback?: string | null;
+  line: number | null;
+  traceback: string;
 }
 
 export interface RunResult {
   uri: string;
-  version?: number | null;
+  version: number | null;
   ok: boolean;
-  durationMs?: number | null;
-  lines?: RunLine[];
-  stdout?: string;
-  stderr?: string;
-  error?: RunError | null;
-  sessionRestarted?: boolean;
-  layers?: string[] | null;
-  strength?: string | null;
+  durationMs: number;
+  lines: RunLine[];
+  stdout: string;
+  stderr: string;
+  outputDropped: number;
+  error: RunError | null;
+  sessionRestarted: boolean;
+  notes: string[];
+  layers: string[];
+  strength: "strong" | "medium" | "weak";
+  unrestricted: string[];
+  mode: "session" | "fresh";
   /** 0-based first and last document lines the run covered. */
-  range?: { firstLine: number; lastLine: number } | null;
+  range: { firstLine: number; lastLine: number };
 }
+
+/**
+ * `prosepy/inlineResults`: what to draw after each line of a document, sent after every run
+ * and whenever an edit moves or drops a result. The server follows the lines; the client
+ * draws exactly these items.
+ */
+export const INLINE_RESULTS = "prosepy/inlineResults";
+
+export interface InlineItem {
+  /** 0-based document line the label goes after. */
+  line: number;
+  kind: "value" | "printed" | "error";
+  /** One line, with its marker (→, ⤷, ✗), short enough to draw. */
+  label: string;
+  /** The whole text behind the label (the value's repr, the output, the traceback). */
+  detail: string;
+}
+
+export interface InlineResults {
+  uri: string;
+  version: number | null;
+  items: InlineItem[];
+}
+
+/** The kind of the server's "Generate code" code actions (a quick fix, marked as generation). */
+export const GENERATE_KIND = "quickfix.prosepy.generate";
+
+/** Result of `prosepy.explainWithModel`. */
+export type ExplainResult =
+  | { text: string; cached: boolean; finishReason: string; language: string }
+  | { error: string };
 
 /** The server's `workspace/executeCommand` commands (names reserved by the server). */
 export const ServerCommand = {

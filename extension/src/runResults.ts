@@ -1,35 +1,19 @@
 /**
- * Run results from `prosepy/runResult`: values and exceptions drawn at the end of their lines
- * in theme colours, and the full output (stdout, stderr, traceback) in an output channel.
+ * Run results drawn at the end of their lines in theme colours (from `prosepy/inlineResults`),
+ * and each run's full output (stdout, stderr, traceback) in an output channel (from
+ * `prosepy/runResult`).
  *
- * Results belong to lines, as on the server: a new run replaces the results on the lines it
- * covered, an edit that touches a result's line drops it, and edits above move it.
+ * The server decides what goes on which line and follows the lines through edits; this class
+ * only draws what it was last sent for each document.
  */
 import * as vscode from "vscode";
-import { RunResult } from "./protocol";
-
-const MAX_INLINE = 120;
-
-function clip(text: string): string {
-  const one = text.replace(/\s*\n\s*/g, " ⏎ ").trim();
-  return one.length > MAX_INLINE ? `${one.slice(0, MAX_INLINE - 1)}…` : one;
-}
-
-interface Entry {
-  line: number;
-  kind: "value" | "printed" | "error";
-  /** What is drawn after the line. */
-  label: string;
-  /** The server's own text for the line (what its inlay hint would show). */
-  serverText?: string;
-  hover?: vscode.MarkdownString;
-}
+import { InlineItem, InlineResults, RunResult } from "./protocol";
 
 export class RunResults implements vscode.Disposable {
   readonly output: vscode.OutputChannel;
   private readonly valueType: vscode.TextEditorDecorationType;
   private readonly errorType: vscode.TextEditorDecorationType;
-  private readonly entries = new Map<string, Entry[]>();
+  private readonly items = new Map<string, InlineItem[]>();
   private readonly disposables: vscode.Disposable[] = [];
   private drawInline = true;
 
@@ -45,110 +29,51 @@ export class RunResults implements vscode.Disposable {
     this.disposables.push(
       vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.paint(e))),
       vscode.workspace.onDidCloseTextDocument((doc) => this.clear(doc.uri)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.edited(e)),
     );
   }
 
-  /** Show one run's result; returns true when the output channel should be revealed. */
-  show(result: RunResult, drawInline: boolean): boolean {
-    this.drawInline = drawInline;
+  /** Write one run to the output channel; returns true when the channel should be revealed. */
+  show(result: RunResult): boolean {
     this.writeOutput(result);
-    const uri = vscode.Uri.parse(result.uri).toString();
-    const first = result.range?.firstLine ?? 0;
-    const last = result.range?.lastLine ?? Number.MAX_SAFE_INTEGER;
-    const kept = (this.entries.get(uri) ?? []).filter((e) => e.line < first || e.line > last);
-    const fresh: Entry[] = [];
-    const errorLine = result.error?.line ?? undefined;
-    for (const item of result.lines ?? []) {
-      if (item.line === errorLine) {
-        continue;
-      }
-      const text = clip(item.text);
-      fresh.push({
-        line: item.line,
-        kind: "value",
-        label: text.startsWith("→") ? text : `→ ${text}`,
-        serverText: item.text.trim(),
-      });
-    }
-    const printed = (result.stdout ?? "").trimEnd().split("\n").pop() ?? "";
-    if (!fresh.length && !result.error && printed && result.range) {
-      // output but no value: show the last printed line at the end of the run, as a terminal would
-      fresh.push({ line: result.range.lastLine, kind: "printed", label: `⤷ ${clip(printed)}` });
-    }
-    // an error outside the code (cancelled, timed out, killed) goes at the end of the run
-    const errorAt = errorLine ?? result.range?.lastLine;
-    if (result.error && errorAt != null) {
-      const text = `✗ ${result.error.type}: ${result.error.message}`;
-      const hover = new vscode.MarkdownString();
-      hover.appendCodeblock(result.error.traceback || text, "text");
-      fresh.push({ line: errorAt, kind: "error", label: clip(text), hover });
-    }
-    this.entries.set(uri, [...kept, ...fresh]);
-    this.repaint(uri);
     return !result.ok || Boolean(result.stderr);
   }
 
-  /** True when a decoration already shows ``label`` at the end of ``line`` (an inlay hint would repeat it). */
-  drawn(uri: vscode.Uri, line: number, label: string): boolean {
-    if (!this.drawInline) {
-      return false;
+  /** Draw what the server says the runs left on a document's lines. */
+  draw(results: InlineResults, drawInline: boolean): void {
+    this.drawInline = drawInline;
+    const uri = vscode.Uri.parse(results.uri).toString();
+    if (results.items.length) {
+      this.items.set(uri, results.items);
+    } else {
+      this.items.delete(uri);
     }
-    const entries = this.entries.get(uri.toString()) ?? [];
-    return entries.some((e) => e.line === line && e.serverText !== undefined && e.serverText === label.trim());
+    vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === uri).forEach((e) => this.paint(e));
+  }
+
+  /** True when a decoration already shows a value at the end of ``line`` (its inlay hint would repeat it). */
+  drawn(uri: vscode.Uri, line: number): boolean {
+    return this.drawInline && (this.items.get(uri.toString()) ?? []).some((i) => i.line === line && i.kind === "value");
   }
 
   clear(uri?: vscode.Uri): void {
     if (uri) {
-      this.entries.delete(uri.toString());
+      this.items.delete(uri.toString());
     } else {
-      this.entries.clear();
+      this.items.clear();
     }
     vscode.window.visibleTextEditors.forEach((e) => this.paint(e));
   }
 
-  /** Drop results on edited lines and move the ones below by the lines added or removed. */
-  private edited(event: vscode.TextDocumentChangeEvent): void {
-    const uri = event.document.uri.toString();
-    let entries = this.entries.get(uri);
-    if (!entries?.length || !event.contentChanges.length) {
-      return;
-    }
-    for (const change of event.contentChanges) {
-      const start = change.range.start.line;
-      const end = change.range.end.line;
-      const delta = (change.text.match(/\n/g)?.length ?? 0) - (end - start);
-      // Enter at the end of a line leaves that line as it was
-      const keepsStart =
-        change.range.isEmpty &&
-        change.text.startsWith("\n") &&
-        start < event.document.lineCount &&
-        change.range.start.character === event.document.lineAt(start).text.length;
-      entries = entries
-        .filter((e) => e.line < start || e.line > end || (keepsStart && e.line === start))
-        .map((e) => (e.line > end ? { ...e, line: e.line + delta } : e));
-    }
-    this.entries.set(uri, entries);
-    this.repaint(uri);
-  }
-
-  private repaint(uri: string): void {
-    vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === uri).forEach((e) => this.paint(e));
-  }
-
   private paint(editor: vscode.TextEditor): void {
     const doc = editor.document;
-    const entries = this.drawInline ? (this.entries.get(doc.uri.toString()) ?? []) : [];
-    const options = (kinds: Entry["kind"][]): vscode.DecorationOptions[] =>
-      entries
-        .filter((e) => kinds.includes(e.kind) && e.line < doc.lineCount)
-        .map((e) => {
-          const end = doc.lineAt(e.line).range.end;
-          return {
-            range: new vscode.Range(end, end),
-            hoverMessage: e.hover,
-            renderOptions: { after: { contentText: e.label } },
-          };
+    const items = this.drawInline ? (this.items.get(doc.uri.toString()) ?? []) : [];
+    const options = (kinds: InlineItem["kind"][]): vscode.DecorationOptions[] =>
+      items
+        .filter((i) => kinds.includes(i.kind) && i.line < doc.lineCount)
+        .map((i) => {
+          const end = doc.lineAt(i.line).range.end;
+          const hover = i.kind === "error" ? new vscode.MarkdownString().appendCodeblock(i.detail, "text") : undefined;
+          return { range: new vscode.Range(end, end), hoverMessage: hover, renderOptions: { after: { contentText: i.label } } };
         });
     editor.setDecorations(this.valueType, options(["value", "printed"]));
     editor.setDecorations(this.errorType, options(["error"]));
@@ -156,17 +81,17 @@ export class RunResults implements vscode.Disposable {
 
   private writeOutput(result: RunResult): void {
     const name = vscode.Uri.parse(result.uri).path.split("/").pop() ?? result.uri;
-    const took = result.durationMs != null ? ` in ${Math.round(result.durationMs)} ms` : "";
+    const took = ` in ${Math.round(result.durationMs)} ms`;
     const outcome = result.ok ? "ok" : `failed: ${result.error?.type ?? "error"}`;
     const stamp = new Date().toLocaleTimeString();
     this.output.appendLine(`── ${stamp} ${name}: ${outcome}${took} ──`);
     if (result.sessionRestarted) {
       this.output.appendLine("(the run session was restarted: earlier variables are gone)");
     }
-    if (result.layers?.length) {
-      this.output.appendLine(`sandbox: ${result.layers.join(", ")}${result.strength ? ` (${result.strength})` : ""}`);
+    if (result.layers.length) {
+      this.output.appendLine(`sandbox: ${result.layers.join(", ")} (${result.strength})`);
     }
-    for (const item of result.lines ?? []) {
+    for (const item of result.lines) {
       this.output.appendLine(`line ${item.line + 1}: ${item.text}`);
     }
     if (result.stdout) {

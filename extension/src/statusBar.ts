@@ -3,7 +3,7 @@
  * shows the details (and, on error, ways to fix it).
  */
 import * as vscode from "vscode";
-import { ModelStatus } from "./protocol";
+import { ModelStatus, NOT_LOADED } from "./protocol";
 
 export const SHOW_STATUS_COMMAND = "prosepy.editor.modelStatus";
 
@@ -19,7 +19,7 @@ const LOOK: Record<string, { icon: string; label: string }> = {
 
 export class ModelStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private status: ModelStatus = { state: "not loaded" };
+  private status: ModelStatus = NOT_LOADED;
   private serverState: "starting" | "running" | "stopped" = "starting";
   private serverProblem = "";
 

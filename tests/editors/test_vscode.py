@@ -93,6 +93,21 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
     assert log.count(started) == 2, log[-2000:]
 
 
+def test_vscode_palette_generate_finds_the_action_by_its_kind(tmp_path: Path) -> None:
+    """ "Generate Code from Comment" picks the server's action by its kind
+    (quickfix.prosepy.generate), not by its title; the run's value is drawn from the
+    server's prosepy/inlineResults."""
+    script = tmp_path / "model.json"
+    script.write_text(json.dumps({"replies": [f"```python\n{SCRIPTED_CODE}\n```"]}))
+    with codeserver.code_server(
+        tmp_path, {"headline.py": HEADLINE}, {}, {"PROSEPY_SCRIPTED_MODEL": str(script)}
+    ) as cs:
+        seen = cs.flow(["open", "generate_palette", "run"], "headline.py", prefix="vscode-kind")
+    assert seen["generate"]["text"].splitlines()[1:3] == SCRIPTED_CODE.splitlines()
+    drawn = [x["text"] for x in seen["run"]["inline"] if "5050" in x["text"]]
+    assert drawn == ["→ 5050"], seen["run"]
+
+
 @pytest.mark.model
 def test_vscode_headline_flow_with_real_model(tmp_path: Path) -> None:
     """The bundled Qwen2.5-Coder-0.5B writes the code (taken from the palette this time); the

@@ -15,13 +15,19 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from prosepy.explain.errors import explain_error
+from prosepy.server.lines import line_breaks, split_lines
 from prosepy.server.lsp.features.hover import language_of
+from prosepy.server.lsp.run_store import EditKind
 
 if TYPE_CHECKING:
     from prosepy.server.lsp.server import ProsepyServer
 
 logger = logging.getLogger(__name__)
 HOVER_OUTPUT_CHARS = 3000
+#: What to draw at the end of each line of a document, sent whenever it changes:
+#: ``{"uri", "version", "items": [{"line", "kind": "value" | "printed" | "error", "label",
+#: "detail"}]}`` (``label``: one line with its marker; ``detail``: the whole text).
+INLINE = "prosepy/inlineResults"
 
 
 # -- diagnostics -------------------------------------------------------------------------
@@ -36,8 +42,16 @@ def explain(ls: ProsepyServer, type_name: str, message: str, line_source: str) -
 
 
 def publish(ls: ProsepyServer, uri: str) -> None:
-    """Send the run's Error diagnostic (or none) merged with other sources' diagnostics."""
-    doc = ls.services.run_results.docs.get(uri)
+    """Send what the runs left on ``uri``'s lines: ``prosepy/inlineResults`` and the run's
+    Error diagnostic (or none) merged with other sources' diagnostics."""
+    store = ls.services.run_results
+    try:
+        version = ls.workspace.get_text_document(uri).version
+    except Exception:
+        version = None
+    items = [item.to_protocol() for item in store.inline(uri)]
+    ls.protocol.notify(INLINE, {"uri": uri, "version": version, "items": items})
+    doc = store.docs.get(uri)
     diags: list[types.Diagnostic] = []
     if doc is not None and doc.error_line is not None and doc.error is not None:
         text = _line_text(ls, uri, doc.error_line)
@@ -122,11 +136,12 @@ def on_change(ls: ProsepyServer, params: types.DidChangeTextDocumentParams) -> N
     if uri not in results.docs:
         return
     moved = False
+    single = len(params.content_changes) == 1
     for change in params.content_changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
             start, end = change.range.start, change.range.end
-            whole = start == end and start.character == 0 and change.text.endswith("\n")
-            moved |= results.changed(uri, start.line, end.line, change.text.count("\n"), whole)
+            kind = _edit_kind(ls, uri, change, single)
+            moved |= results.changed(uri, start.line, end.line, line_breaks(change.text), kind)
         else:
             results.forget(uri)
             moved = True
@@ -135,9 +150,33 @@ def on_change(ls: ProsepyServer, params: types.DidChangeTextDocumentParams) -> N
         refresh_hints(ls)
 
 
+def _edit_kind(
+    ls: ProsepyServer, uri: str, change: types.TextDocumentContentChangePartial, single: bool
+) -> EditKind:
+    """Whether an edit only inserted whole lines above or below its line: then the results on
+    that line stay where they are. (Below is read from the edited document, so only when the
+    notification holds this one change.)"""
+    start, end, text = change.range.start, change.range.end, change.text
+    if start != end or not text:
+        return "replace"
+    if start.character == 0 and text.endswith(("\n", "\r")):
+        return "insert_before"
+    if single and text.startswith(("\n", "\r")):
+        # Enter at the end of the line: the tail after the insertion point was empty, so the
+        # last inserted line holds exactly what the edit's text ends with.
+        lines = ls.workspace.get_text_document(uri).lines
+        after = start.line + line_breaks(text)
+        last = split_lines(text)[-1]
+        tail = "" if last.endswith(("\n", "\r")) else last
+        if after < len(lines) and lines[after].rstrip("\r\n") == tail:
+            return "insert_after"
+    return "replace"
+
+
 def on_close(ls: ProsepyServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     ls.services.run_results.forget(uri)
+    ls.protocol.notify(INLINE, {"uri": uri, "version": None, "items": []})
     ls.publish_diagnostics(uri, "run", [])
 
 
