@@ -19,6 +19,7 @@ import {
 } from "vscode-languageclient/node";
 import { Interpreter } from "./interpreter";
 import { serverSettings } from "./settings";
+import { UserPython } from "./userPython";
 
 const RESTART_WINDOW_MS = 3 * 60 * 1000;
 
@@ -36,11 +37,11 @@ class RestartLimiter implements ErrorHandler {
 
   constructor(
     private readonly hooks: ClientHooks,
-    private readonly log: vscode.OutputChannel,
+    private readonly log: vscode.LogOutputChannel,
   ) {}
 
   error(error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult {
-    this.log.appendLine(`[client] connection error (${count ?? 1}): ${error.message}`);
+    this.log.error(`[client] connection error (${count ?? 1}): ${error.message}`);
     return { action: (count ?? 1) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true };
   }
 
@@ -53,20 +54,88 @@ class RestartLimiter implements ErrorHandler {
       const reason =
         `The prosepy server stopped ${this.crashes.length} times in three minutes, so it is not ` +
         "restarted again. See the prosepy: Server log for the cause.";
-      this.log.appendLine(`[client] ${reason}`);
+      this.log.error(`[client] ${reason}`);
       this.hooks.onGaveUp(reason);
       return { action: CloseAction.DoNotRestart, handled: true };
     }
-    this.log.appendLine(`[client] the server stopped; restarting it (${this.crashes.length} of ${limit})`);
+    this.log.warn(`[client] the server stopped; restarting it (${this.crashes.length} of ${limit})`);
     this.hooks.onRestarting(this.crashes.length);
     return { action: CloseAction.Restart, handled: true };
   }
 }
 
-export function createClient(
-  interpreter: Interpreter,
+/** The settings sent to the server for `scope`, with the user's Python as `run.python`. */
+export async function settingsFor(
   keys: string[],
-  channels: { log: vscode.OutputChannel; trace: vscode.OutputChannel },
+  userPython: UserPython,
+  scope?: vscode.Uri,
+): Promise<ReturnType<typeof serverSettings>> {
+  return serverSettings(keys, scope, await userPython.runPython(scope));
+}
+
+/**
+ * The output channel handed to the language client: it writes every line as
+ * `[Error - 10:31:02 AM] text`, the server's `window/logMessage` included. Those lines go to
+ * the log channel at their own level (which VS Code stamps with the time); the server's
+ * stderr, which only carries what it could not send as a message, goes in at info.
+ */
+class LeveledChannel implements vscode.OutputChannel {
+  private static readonly PREFIX = /^\[(Trace|Debug|Info|Warn|Error)\s*- [^\]]*\] ?([\s\S]*)$/;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  get name(): string {
+    return this.log.name;
+  }
+
+  appendLine(value: string): void {
+    const match = LeveledChannel.PREFIX.exec(value);
+    if (!match) {
+      this.log.info(value);
+      return;
+    }
+    const [, level, text] = match;
+    if (level === "Error") this.log.error(text);
+    else if (level === "Warn") this.log.warn(text);
+    else if (level === "Info") this.log.info(text);
+    else if (level === "Debug") this.log.debug(text);
+    else this.log.trace(text);
+  }
+
+  append(value: string): void {
+    for (const line of value.split(/\r?\n/)) {
+      if (line.trim()) this.log.info(line);
+    }
+  }
+
+  replace(value: string): void {
+    this.log.replace(value);
+  }
+
+  clear(): void {
+    this.log.clear();
+  }
+
+  show(column?: vscode.ViewColumn | boolean, preserveFocus?: boolean): void {
+    if (typeof column === "boolean") this.log.show(column);
+    else this.log.show(column, preserveFocus);
+  }
+
+  hide(): void {
+    this.log.hide();
+  }
+
+  dispose(): void {
+    // the log channel belongs to the extension, not to one client
+  }
+}
+
+export function createClient(
+  interpreter: Required<Interpreter>,
+  keys: string[],
+  userPython: UserPython,
+  initialSettings: ReturnType<typeof serverSettings>,
+  channels: { log: vscode.LogOutputChannel; trace: vscode.OutputChannel },
   hooks: ClientHooks,
 ): LanguageClient {
   const serverOptions: ServerOptions = {
@@ -80,13 +149,13 @@ export function createClient(
       { scheme: "file", language: "python" },
       { scheme: "untitled", language: "python" },
     ],
-    outputChannel: channels.log,
+    outputChannel: new LeveledChannel(channels.log),
     traceOutputChannel: channels.trace,
-    initializationOptions: serverSettings(keys),
+    initializationOptions: initialSettings,
     errorHandler: new RestartLimiter(hooks, channels.log),
     // a failed start is reported once, by the extension, with what to do about it
     initializationFailedHandler: (error) => {
-      channels.log.appendLine(`[client] initialization failed: ${String(error)}`);
+      channels.log.error(`[client] initialization failed: ${String(error)}`);
       return false;
     },
     middleware: {
@@ -96,10 +165,12 @@ export function createClient(
           if (!params.items.some((item) => item.section === "prosepy")) {
             return next(params, token);
           }
-          return params.items.map((item) =>
-            item.section === "prosepy"
-              ? serverSettings(keys, item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)
-              : null,
+          return Promise.all(
+            params.items.map((item) =>
+              item.section === "prosepy"
+                ? settingsFor(keys, userPython, item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)
+                : Promise.resolve(null),
+            ),
           );
         },
       },
@@ -113,12 +184,12 @@ export function createClient(
   return new LanguageClient("prosepy", "prosepy", serverOptions, clientOptions);
 }
 
-/** Tell a running server that settings changed, with the new values. */
-export async function pushSettings(client: LanguageClient, keys: string[]): Promise<void> {
+/** Tell a running server that settings changed (or the user's Python did), with the new values. */
+export async function pushSettings(client: LanguageClient, keys: string[], userPython: UserPython): Promise<void> {
   if (!client.isRunning()) {
     return;
   }
   await client.sendNotification(DidChangeConfigurationNotification.type, {
-    settings: { prosepy: serverSettings(keys) },
+    settings: { prosepy: await settingsFor(keys, userPython) },
   });
 }

@@ -5,9 +5,10 @@
  */
 import * as vscode from "vscode";
 import { LanguageClient, State } from "vscode-languageclient/node";
-import { createClient, pushSettings } from "./client";
+import { createClient, pushSettings, settingsFor } from "./client";
 import { registerCommands } from "./commands";
-import { resolveInterpreter } from "./interpreter";
+import { INSTALL_MODEL_COMMAND, offerWalkthrough, registerFirstUse } from "./firstUse";
+import { Interpreter, resolveInterpreter } from "./interpreter";
 import {
   INLINE_RESULTS,
   InlineResults,
@@ -20,28 +21,49 @@ import {
 import { ReportDocuments } from "./reports";
 import { RunResults } from "./runResults";
 import { serverKeys } from "./settings";
+import { ensureServerEnvironment, installModel, SetupError } from "./serverEnvironment";
 import { ModelStatusBar, SHOW_STATUS_COMMAND } from "./statusBar";
+import { UserPython } from "./userPython";
 
 let client: LanguageClient | undefined;
+/** globalState key: the model was installed and the walkthrough offered after the first setup. */
+const FIRST_USE_DONE = "prosepy.firstUseDone";
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const log = vscode.window.createOutputChannel("prosepy: Server");
+  const log = vscode.window.createOutputChannel("prosepy: Server", { log: true });
   const trace = vscode.window.createOutputChannel("prosepy: LSP Trace");
   const statusBar = new ModelStatusBar();
   const results = new RunResults();
   const reports = new ReportDocuments();
   const keys = serverKeys(context.extension.packageJSON);
   const config = () => vscode.workspace.getConfiguration("prosepy");
-  context.subscriptions.push(log, trace, statusBar, results, reports);
+  const userPython = await UserPython.create(log);
+  const version = String((context.extension.packageJSON as { version: string }).version);
+  context.subscriptions.push(log, trace, statusBar, results, reports, userPython);
+  /** The Python the running server was started with (for `prosepy model install`). */
+  let serverPython: string | undefined;
 
   let gaveUp = "";
   const start = async (): Promise<void> => {
     gaveUp = "";
     statusBar.setServerState("starting");
     statusBar.update(NOT_LOADED);
-    const interpreter = resolveInterpreter(context.extensionPath, (line) => log.appendLine(`[client] ${line}`));
-    log.appendLine(`[client] starting ${interpreter.command} -m prosepy.server serve (${interpreter.source})`);
-    const next = createClient(interpreter, keys, { log, trace }, {
+    let interpreter: Interpreter = resolveInterpreter(context.extensionPath, (line) => log.info(`[client] ${line}`));
+    const managed = interpreter.command === undefined;
+    if (interpreter.command === undefined) {
+      try {
+        const env = await ensureServerEnvironment(context.globalStorageUri, context.extensionPath, version, log);
+        interpreter = { command: env.python, source: interpreter.source };
+      } catch (err) {
+        setupFailed(err);
+        return;
+      }
+    }
+    const command = interpreter.command!;
+    serverPython = command;
+    log.info(`[client] starting ${command} -m prosepy.server serve (${interpreter.source})`);
+    const settings = await settingsFor(keys, userPython);
+    const next = createClient({ command, source: interpreter.source }, keys, userPython, settings, { log, trace }, {
       onGaveUp: (reason) => {
         gaveUp = reason;
         statusBar.setServerState("stopped", reason);
@@ -63,7 +85,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (e.newState === State.Running) statusBar.setServerState("running");
       if (e.newState === State.Stopped) statusBar.setServerState("stopped", gaveUp);
     });
-    next.onNotification(MODEL_STATUS, (status: ModelStatus) => statusBar.update(status));
+    next.onNotification(MODEL_STATUS, (status: ModelStatus) => {
+      statusBar.update(status);
+      if (status.state === "ready") void vscode.commands.executeCommand("setContext", "prosepy.modelReady", true);
+    });
     next.onNotification(INLINE_RESULTS, (inline: InlineResults) =>
       results.draw(inline, config().get<boolean>("inline.decorations", true)),
     );
@@ -80,11 +105,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       statusBar.setServerState("stopped", message);
-      log.appendLine(`[client] could not start the server: ${message}`);
+      log.error(`[client] could not start the server: ${message}`);
       void vscode.window
         .showErrorMessage(
-          `prosepy: could not start the language server with ${interpreter.command} (${message}). ` +
-            "Run scripts/setup, or set prosepy.server.pythonPath to a Python with prosepy installed.",
+          `prosepy: could not start the language server with ${command} (${message}). ` +
+            "Set prosepy.server.pythonPath to a Python with prosepy installed, or clear it to let " +
+            "prosepy set up its own environment.",
           "Show log",
           "Open settings",
         )
@@ -94,7 +120,55 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             void vscode.commands.executeCommand("workbench.action.openSettings", "prosepy.server.pythonPath");
           }
         });
+      return;
     }
+    if (managed && !context.globalState.get<boolean>(FIRST_USE_DONE)) {
+      void firstUse(command);
+    }
+  };
+
+  /** After the first setup: the model, then the walkthrough. Runs once per installation. */
+  const firstUse = async (python: string): Promise<void> => {
+    try {
+      // through the command, so the walkthrough's "Install the model" step counts as done
+      await vscode.commands.executeCommand(INSTALL_MODEL_COMMAND, python);
+      await context.globalState.update(FIRST_USE_DONE, true);
+      await offerWalkthrough(context, "prosepy is set up: the server runs and the model is installed.");
+    } catch (err) {
+      if (err instanceof vscode.CancellationError) {
+        log.warn("[client] the model install was cancelled");
+        return;
+      }
+      log.error(`[client] the model install failed: ${String(err)}`);
+      const pick = await vscode.window.showErrorMessage(
+        "prosepy: the model could not be installed, so code cannot be generated yet (runs and hover work). " +
+          "See the log for the cause.",
+        "Retry",
+        "Show log",
+      );
+      if (pick === "Retry") await firstUse(python);
+      if (pick === "Show log") log.show();
+    }
+  };
+
+  const setupFailed = (err: unknown): void => {
+    const message = err instanceof Error ? err.message : String(err);
+    const fix = err instanceof SetupError ? ` ${err.fix}` : "";
+    statusBar.setServerState("stopped", message);
+    if (err instanceof vscode.CancellationError) {
+      log.warn("[client] setting up the server was cancelled");
+    } else {
+      log.error(`[client] setting up the server failed: ${message}`);
+    }
+    void vscode.window
+      .showErrorMessage(`prosepy: could not set up the server. ${message}${fix}`, "Retry", "Show log", "Open settings")
+      .then((pick) => {
+        if (pick === "Retry") void restart();
+        if (pick === "Show log") log.show();
+        if (pick === "Open settings") {
+          void vscode.commands.executeCommand("workbench.action.openSettings", "prosepy.server");
+        }
+      });
   };
 
   const restart = async (): Promise<void> => {
@@ -104,7 +178,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       try {
         if (old.state === State.Running) await old.stop(5000);
       } catch (err) {
-        log.appendLine(`[client] stopping the old server: ${String(err)}`);
+        log.warn(`[client] stopping the old server: ${String(err)}`);
       }
       await old.dispose().catch(() => undefined);
     }
@@ -115,6 +189,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     ...registerCommands({ client: () => client, reports }),
     vscode.commands.registerCommand("prosepy.editor.restartServer", restart),
+    ...registerFirstUse(context, {
+      installModel: async (python?: string) => {
+        const target = python ?? serverPython;
+        if (!target) {
+          void vscode.window.showWarningMessage("prosepy: the server is not set up yet.");
+          return;
+        }
+        await installModel(target, log);
+      },
+    }),
+    userPython.onDidChange(async () => {
+      if (client) await pushSettings(client, keys, userPython);
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(restart),
     vscode.commands.registerCommand("prosepy.editor.showServerLog", () => log.show()),
     vscode.commands.registerCommand("prosepy.editor.showRunOutput", () => results.output.show()),
     vscode.commands.registerCommand("prosepy.editor.clearResults", () =>
@@ -130,10 +218,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration("prosepy")) return;
-      if (e.affectsConfiguration("prosepy.server.pythonPath")) {
+      if (e.affectsConfiguration("prosepy.server.pythonPath") || e.affectsConfiguration("prosepy.server.basePython")) {
         await restart();
       } else if (client) {
-        await pushSettings(client, keys);
+        await pushSettings(client, keys, userPython);
       }
       if (e.affectsConfiguration("prosepy.inline.decorations")) results.clear();
     }),

@@ -1,7 +1,11 @@
 /**
- * Which Python starts the server: the setting, else a `.venv` made by prosepy's setup (in a
- * workspace folder, or beside the extension when it runs from a checkout), else `python3`.
- * A candidate counts only if it can import the server, so an unrelated project `.venv` is skipped.
+ * Which Python starts the server: `prosepy.server.pythonPath` when set; else, in a trusted
+ * workspace, a `.venv` made by prosepy's setup in a workspace folder (or beside the extension
+ * when it runs from a checkout); else the environment the extension manages in its global
+ * storage (created on first use, see serverEnvironment.ts). A `.venv` counts only if it can
+ * import the server, so an unrelated project `.venv` is skipped. In Restricted Mode nothing
+ * from the workspace is run: VS Code ignores the workspace's value of `pythonPath`
+ * (`restrictedConfigurations`) and the workspace's `.venv` is not looked at.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -9,7 +13,8 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 
 export interface Interpreter {
-  command: string;
+  /** The Python to start the server with; undefined: use the managed environment. */
+  command?: string;
   /** Where the choice came from, for the log. */
   source: string;
 }
@@ -31,12 +36,10 @@ export function resolveInterpreter(extensionPath: string, log: (line: string) =>
   if (configured) {
     return { command: configured, source: "setting prosepy.server.pythonPath" };
   }
-  const roots = [
-    ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
-    extensionPath,
-    path.dirname(extensionPath),
-  ];
-  for (const root of roots) {
+  const workspaceRoots = vscode.workspace.isTrusted
+    ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)
+    : [];
+  for (const root of [...workspaceRoots, extensionPath, path.dirname(extensionPath)]) {
     const candidate = path.join(root, VENV_PYTHON);
     if (!existsSync(candidate)) {
       continue;
@@ -46,8 +49,5 @@ export function resolveInterpreter(extensionPath: string, log: (line: string) =>
     }
     log(`skipping ${candidate}: it cannot import prosepy's server`);
   }
-  return {
-    command: process.platform === "win32" ? "python" : "python3",
-    source: "fallback (no prosepy environment found; set prosepy.server.pythonPath)",
-  };
+  return { source: "the environment prosepy manages in VS Code's storage" };
 }

@@ -37,12 +37,11 @@ class ClientLogHandler(logging.Handler):
     before that (start-up errors) or when sending fails.
     """
 
-    _LEVELS = {
-        logging.ERROR: types.MessageType.Error,
-        logging.WARNING: types.MessageType.Warning,
-        logging.INFO: types.MessageType.Info,
-        logging.DEBUG: types.MessageType.Debug,
-    }
+    _LEVELS = (
+        (logging.ERROR, types.MessageType.Error),
+        (logging.WARNING, types.MessageType.Warning),
+        (logging.INFO, types.MessageType.Info),
+    )
 
     def __init__(self, server: ProsepyServer, fallback: logging.Handler | None) -> None:
         super().__init__()
@@ -57,7 +56,10 @@ class ClientLogHandler(logging.Handler):
             return
         self._sending.active = True
         try:
-            kind = self._LEVELS.get(record.levelno, types.MessageType.Log)
+            kind = next(
+                (kind for level, kind in self._LEVELS if record.levelno >= level),
+                types.MessageType.Debug,
+            )
             self.server.window_log_message(
                 types.LogMessageParams(type=kind, message=self.format(record))
             )

@@ -47,8 +47,11 @@ def build_vsix() -> Path:
     """Package the extension unless the .vsix is newer than every source it is built from."""
     version = json.loads((EXTENSION / "package.json").read_text())["version"]
     vsix = EXTENSION / "build" / f"prosepy-{version}.vsix"
-    sources = [EXTENSION / "package.json", EXTENSION / "README.md"]
-    sources += list((EXTENSION / "src").rglob("*.ts"))
+    sources = [EXTENSION / "package.json", EXTENSION / "README.md", ROOT / "pyproject.toml"]
+    sources += [ROOT / "setup.py", ROOT / "CHANGELOG.md"]
+    sources += list((EXTENSION / "src").rglob("*.ts")) + list((EXTENSION / "media").rglob("*"))
+    # the .vsix ships the prosepy wheel, built from these
+    sources += list((ROOT / "server").rglob("*.py")) + list((ROOT / "explain").rglob("*.py"))
     if vsix.exists() and vsix.stat().st_mtime > max(p.stat().st_mtime for p in sources):
         return vsix
     subprocess.run(
@@ -79,6 +82,7 @@ class CodeServer:
         expect_inline: str = "5050",
         timeout_s: float = 600,
         prefix: str = "vscode",
+        extra_env: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Run vscode_flow.mjs; returns what each step saw (raises with the log if it failed)."""
         env = dict(self.env)
@@ -91,6 +95,7 @@ class CodeServer:
             SHOT_PREFIX=prefix,
             PLAYWRIGHT_DIR=str(EDITORS),
             PROFILE_DIR=str(self.home / "chromium-profile"),
+            **(extra_env or {}),
         )
         proc = subprocess.run(
             ["node", str(Path(__file__).with_name("vscode_flow.mjs"))],
@@ -141,6 +146,8 @@ def code_server(
         "prosepy.server.pythonPath": sys.executable,
         **settings,
     }
+    # a setting given as None is not written at all (a user who never touched it)
+    user_settings = {k: v for k, v in user_settings.items() if v is not None}
     (home / "user-data" / "User" / "settings.json").write_text(json.dumps(user_settings, indent=2))
     env = dict(os.environ)
     env.update(

@@ -50,9 +50,38 @@ def _server_fields() -> dict[str, tuple[object, object]]:
 
 @pytest.fixture(scope="module")
 def contributed() -> dict[str, dict]:
+    return {k: v for k, v in all_contributed().items() if not k.startswith(CLIENT_ONLY)}
+
+
+def all_contributed() -> dict[str, dict]:
+    """Every contributed setting, from all the titled sections."""
     data = json.loads(PACKAGE.read_text(encoding="utf-8"))
-    props: dict[str, dict] = data["contributes"]["configuration"]["properties"]
-    return {k: v for k, v in props.items() if not k.startswith(CLIENT_ONLY)}
+    props: dict[str, dict] = {}
+    for section in data["contributes"]["configuration"]:
+        props.update(section["properties"])
+    return props
+
+
+def test_settings_are_grouped_in_titled_sections() -> None:
+    data = json.loads(PACKAGE.read_text(encoding="utf-8"))
+    sections = {s["title"]: set(s["properties"]) for s in data["contributes"]["configuration"]}
+    assert list(sections) == ["Server", "Model", "Generate", "Run", "Explain"]
+    for title in ("Model", "Generate", "Run", "Explain"):
+        prefix = f"prosepy.{title.lower()}."
+        # every setting of the server's section is under its title
+        assert {k for k in all_contributed() if k.startswith(prefix)} <= sections[title], title
+
+
+def test_settings_that_name_programs_or_files_are_restricted_in_untrusted_workspaces() -> None:
+    data = json.loads(PACKAGE.read_text(encoding="utf-8"))
+    trust = data["capabilities"]["untrustedWorkspaces"]
+    assert trust["supported"] == "limited" and trust["description"]
+    restricted = set(trust["restrictedConfigurations"])
+    props = all_contributed()
+    assert restricted <= set(props)
+    # every string setting that holds a path to something prosepy would run or load
+    paths = {"prosepy.server.pythonPath", "prosepy.server.basePython", "prosepy.run.python"}
+    assert paths | {"prosepy.model.path"} <= restricted
 
 
 def test_every_server_setting_is_contributed_and_nothing_else(contributed: dict[str, dict]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -149,3 +150,70 @@ def test_vscode_gives_up_on_a_crashing_server_with_a_clear_error(tmp_path: Path)
     assert "stopped 3 times in three minutes" in seen["crash"]["toast"], seen["crash"]
     assert "server stopped" in seen["crash"]["status"]
     assert log.count("restarting it") == 2, log[-3000:]
+
+
+@pytest.mark.model
+def test_vscode_first_use_with_only_the_vsix(tmp_path: Path) -> None:
+    """A fresh VS Code with only the .vsix: no checkout on the extension's path, no
+    ``prosepy.server.pythonPath``. On first use the extension creates the server's environment
+    in its global storage from the wheel it ships (dependencies from PyPI), installs the model
+    with progress, offers the walkthrough; then the headline request generates and runs."""
+    steps = ["open", "setup", "generate", "run"]
+    settings = {"prosepy.server.pythonPath": None}
+    # the model comes from the shared cache (PROSEPY_CACHE), as `prosepy model install` keeps it
+    with codeserver.code_server(tmp_path, {"headline.py": HEADLINE}, settings) as cs:
+        seen = cs.flow(steps, "headline.py", timeout_s=1800, prefix="vscode-first-use")
+        log = cs.server_log()
+        storage = list((cs.home / "user-data" / "User" / "globalStorage").glob("prosepy.*"))
+    assert "(the environment prosepy manages in VS Code's storage)" in log, log[-3000:]
+    # the server ran from the environment in the global storage, made from the shipped wheel
+    (env,) = [p / "server-env" for p in storage if (p / "server-env").is_dir()]
+    assert f"starting {env}/bin/python -m prosepy.server serve" in log, log[-3000:]
+    stamp = json.loads((env / "prosepy-install.json").read_text())
+    assert re.fullmatch(r"prosepy-[\d.]+-py3-none-any\.whl", stamp["wheel"]), stamp
+    assert str(codeserver.ROOT) not in (env / "pyvenv.cfg").read_text()
+    installed = list(env.glob("lib/python3*/site-packages/prosepy/server/cli.py"))
+    assert installed, "prosepy is not installed in the managed environment"
+    # the progress notification showed what was happening, then the walkthrough was offered
+    messages = seen["setup"]["messages"]
+    assert any("installing prosepy" in m or "collecting" in m for m in messages), messages
+    assert "the model is installed" in seen["setup"]["ready"], seen["setup"]
+    walkthrough = seen["setup"]["walkthrough"]
+    for step in ("Install the model", "Check the setup", "Your first # nl: request"):
+        assert step in walkthrough, walkthrough
+    code = seen["generate"]["text"].splitlines()
+    assert code[0] == "# nl: 计算 1 到 100 的和"
+    assert any(line.strip() and not line.startswith("#") for line in code[1:]), code
+    assert any("5050" in x["text"] for x in seen["run"]["inline"]), seen["run"]
+
+
+def _user_env(folder: Path, marker: str) -> Path:
+    """A venv (the user's project environment) holding a module prosepy's own Python lacks."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    (site,) = folder.glob("lib/python3*/site-packages")
+    (site / "usermarker.py").write_text(f"WHERE = {marker!r}\n")
+    return folder / "bin" / "python"
+
+
+def test_vscode_runs_with_the_users_python_and_follows_a_change(tmp_path: Path) -> None:
+    """``prosepy.run.python`` reaches the server as ``run.python``: the snippet imports a
+    module only the user's environment has; switching the setting to another environment
+    takes effect at the next run, without restarting anything."""
+    first = _user_env(tmp_path / "env-a", "env-a")
+    second = _user_env(tmp_path / "env-b", "env-b")
+    source = "# nl: (not used here)\nimport usermarker\nusermarker.WHERE\n"
+    settings = {"prosepy.run.python": str(first)}
+    with codeserver.code_server(tmp_path, {"where.py": source}, settings) as cs:
+        seen = cs.flow(
+            ["open", "run", "switch_python"],
+            "where.py",
+            expect_inline="env-a",
+            prefix="vscode-user-python",
+            extra_env={"SWITCH_PYTHON": str(second), "EXPECT_AFTER": "env-b"},
+        )
+        log = cs.server_log()
+    assert any(x["text"] == "→ 'env-a'" for x in seen["run"]["inline"]), seen["run"]
+    after = [x["text"] for x in seen["switch_python"]["inline"] if "env-" in x["text"]]
+    assert after == ["→ 'env-b'"], seen["switch_python"]
+    # one server all along
+    assert log.count("-m prosepy.server serve (") == 1, log[-2000:]

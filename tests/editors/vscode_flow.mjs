@@ -3,8 +3,8 @@
 // result, hover a line, and open the setup report. Screenshots go to $SCREENSHOTS.
 //
 // Environment: URL (code-server, e.g. http://127.0.0.1:8080/?folder=/tmp/ws), FILE (name in
-// the explorer), STEPS (comma-separated subset of: open,status,generate,generate_palette,run,
-// hover,edit,statement,error,cancel,explain,doctor,restart,crash),
+// the explorer), STEPS (comma-separated subset of: open,setup,status,generate,generate_palette,run,
+// switch_python,hover,edit,statement,error,cancel,explain,doctor,restart,crash),
 // SCREENSHOTS (directory), SHOT_PREFIX (file name prefix), PLAYWRIGHT_DIR (the node_modules holding playwright-core),
 // PROFILE_DIR (browser profile), EXPECT_INLINE (text the run must show inline, e.g. 5050).
 // Prints one JSON object on the last line of stdout: what each step saw.
@@ -146,6 +146,50 @@ try {
     });
   }
 
+  if (steps.includes("setup")) {
+    // first use with only the .vsix: the server's environment is created with progress, the
+    // model installed, then the walkthrough offered
+    await run("setup", async () => {
+      const toasts = page.locator(".notifications-toasts .notification-list-item");
+      const progress = toasts.filter({ hasText: "setting up the server" }).first();
+      await progress.waitFor({ timeout: 60000 });
+      const messages = [];
+      const sample = async () => {
+        // short timeout: once setup is done the progress toast is gone
+        const t = ((await progress.innerText({ timeout: 1000 }).catch(() => "")) ?? "").replace(/\s+/g, " ").trim();
+        if (t && messages[messages.length - 1] !== t) messages.push(t);
+      };
+      await sample();
+      await shot("setup-progress");
+      const ready = toasts.filter({ hasText: "prosepy is set up" }).first();
+      let shotInstall = false;
+      await poll(
+        "the first-use setup to finish",
+        async () => {
+          await sample();
+          if (!shotInstall && messages.some((m) => /installing|collecting|downloading/i.test(m))) {
+            shotInstall = true;
+            await shot("setup-installing");
+          }
+          return (await ready.count()) > 0;
+        },
+        15 * 60 * 1000,
+      );
+      const readyText = (await ready.innerText()).replace(/\s+/g, " ").trim();
+      await shot("setup-done");
+      await ready.getByRole("button", { name: "Get started" }).click();
+      const walkthrough = page.locator(".gettingStartedContainer").first();
+      await walkthrough.waitFor();
+      await page.waitForTimeout(1500);
+      await shot("walkthrough");
+      const walkthroughText = (await walkthrough.innerText()).replace(/\s+/g, " ");
+      // back to the file
+      await page.locator(".tabs-container .tab", { hasText: file }).first().click();
+      await page.locator(".editor-instance .view-lines", { hasText: "nl:" }).first().waitFor();
+      return { messages, ready: readyText, walkthrough: walkthroughText };
+    });
+  }
+
   if (steps.includes("status")) {
     await run("status", async () => {
       const item = statusItem();
@@ -239,6 +283,37 @@ try {
       });
       await page.waitForTimeout(500);
       await shot("run-result");
+      return { inline };
+    });
+  }
+
+  if (steps.includes("switch_python")) {
+    // the user picks another interpreter for their code in the Settings editor (the Python
+    // extension's selection is fed to the server the same way): the next run uses it
+    await run("switch_python", async () => {
+      await palette("Preferences: Open Settings (UI)");
+      // the search box has the focus when the Settings editor opens
+      await page.locator(".settings-editor .suggest-input-container").first().waitFor();
+      await page.waitForTimeout(500);
+      await page.keyboard.type("prosepy.run.python");
+      // code-server is a remote window: machine-scoped settings live under its "Remote" tab
+      await page.locator(".settings-editor .settings-tabs-widget .action-label", { hasText: "Remote" }).first().click();
+      const row = page.locator(".settings-editor .setting-item-contents", { hasText: "Python that runs your snippets" }).first();
+      const input = row.locator("input").first();
+      await input.waitFor();
+      await input.fill(process.env.SWITCH_PYTHON);
+      await page.keyboard.press("Tab"); // leave the box: the value is written
+      await page.waitForTimeout(1500);
+      await shot("settings");
+      await page.locator(".tabs-container .tab", { hasText: file }).first().click();
+      const expected = process.env.EXPECT_AFTER;
+      const inline = await poll(`"${expected}" drawn inline after the switch`, async () => {
+        await palette("prosepy: Run File");
+        await page.waitForTimeout(1500);
+        const all = await inlineTexts();
+        return all.some((x) => x.text.includes(expected)) ? all : "";
+      });
+      await shot("switched-python");
       return { inline };
     });
   }
