@@ -130,7 +130,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   /** After the first setup: the model, then the walkthrough. Runs once per installation. */
   const firstUse = async (python: string): Promise<void> => {
     try {
-      // through the command, so the walkthrough's "Install the model" step counts as done
       await vscode.commands.executeCommand(INSTALL_MODEL_COMMAND, python);
       await context.globalState.update(FIRST_USE_DONE, true);
       await offerWalkthrough(context, "prosepy is set up: the server runs and the model is installed.");

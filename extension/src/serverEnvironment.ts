@@ -5,7 +5,7 @@
  * index). A stamp records which wheel is installed, so an updated extension updates the server.
  */
 import { execFile, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 
@@ -150,13 +150,17 @@ export async function ensureServerEnvironment(
   const stampFile = path.join(root, "prosepy-install.json");
   const wheel = bundledWheel(extensionPath);
   const requirement = wheel ?? `prosepy==${version}`;
+  // the wheel's name, size and time: a rebuilt wheel of the same version counts as new
+  const identity = wheel
+    ? `${path.basename(wheel)}:${statSync(wheel).size}:${Math.round(statSync(wheel).mtimeMs)}`
+    : requirement;
   let stamp: Stamp | undefined;
   try {
     stamp = JSON.parse(readFileSync(stampFile, "utf8")) as Stamp;
   } catch {
     stamp = undefined;
   }
-  if (stamp && stamp.wheel === path.basename(requirement) && existsSync(python)) {
+  if (stamp && stamp.wheel === identity && existsSync(python)) {
     return { python, root };
   }
   return vscode.window.withProgress(
@@ -164,7 +168,8 @@ export async function ensureServerEnvironment(
     async (progress, token) => {
       const report: Report = (message, increment) => progress.report({ message, increment });
       log.info(`setting up prosepy's environment in ${root} with ${requirement}`);
-      if (!existsSync(python) || stamp?.base === undefined) {
+      const upgrade = existsSync(python) && stamp?.base !== undefined;
+      if (!upgrade) {
         report("looking for Python 3.11+", 5);
         const base = await findBasePython(log);
         rmSync(root, { recursive: true, force: true });
@@ -189,11 +194,17 @@ export async function ensureServerEnvironment(
         },
         token,
       );
+      if (upgrade) {
+        // same version number, new build (a development .vsix): pip would keep the old files
+        report("replacing the previous prosepy", 5);
+        const again = ["-m", "pip", "install", "--force-reinstall", "--no-deps", requirement];
+        await stream(python, again, log, () => undefined, token);
+      }
       const check = await run(python, ["-c", "import prosepy.server.cli"], 60000);
       if (check.code !== 0) {
         throw new SetupError(`prosepy was installed but does not import: ${check.out}`, "See the prosepy: Server log.");
       }
-      writeFileSync(stampFile, JSON.stringify({ wheel: path.basename(requirement), base: stamp?.base ?? "" }));
+      writeFileSync(stampFile, JSON.stringify({ wheel: identity, base: stamp?.base ?? "" }));
       report("done", 100);
       log.info(`prosepy's environment is ready: ${python}`);
       return { python, root };

@@ -170,7 +170,7 @@ def test_vscode_first_use_with_only_the_vsix(tmp_path: Path) -> None:
     (env,) = [p / "server-env" for p in storage if (p / "server-env").is_dir()]
     assert f"starting {env}/bin/python -m prosepy.server serve" in log, log[-3000:]
     stamp = json.loads((env / "prosepy-install.json").read_text())
-    assert re.fullmatch(r"prosepy-[\d.]+-py3-none-any\.whl", stamp["wheel"]), stamp
+    assert re.fullmatch(r"prosepy-[\d.]+-py3-none-any\.whl:\d+:\d+", stamp["wheel"]), stamp
     assert str(codeserver.ROOT) not in (env / "pyvenv.cfg").read_text()
     installed = list(env.glob("lib/python3*/site-packages/prosepy/server/cli.py"))
     assert installed, "prosepy is not installed in the managed environment"

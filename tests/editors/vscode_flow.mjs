@@ -180,7 +180,7 @@ try {
       await ready.getByRole("button", { name: "Get started" }).click();
       const walkthrough = page.locator(".gettingStartedContainer").first();
       await walkthrough.waitFor();
-      await page.waitForTimeout(1500);
+      await page.waitForTimeout(1000);
       await shot("walkthrough");
       const walkthroughText = (await walkthrough.innerText()).replace(/\s+/g, " ");
       // back to the file
