@@ -1,4 +1,4 @@
-""""Fix this error" with a model double and the real sandbox: a fix is returned only when
+""" "Fix this error" with a model double and the real sandbox: a fix is returned only when
 the file then runs without an error, and it says what changed."""
 
 from __future__ import annotations
@@ -87,4 +87,7 @@ def test_an_error_that_does_not_happen_again_gets_no_fix(trials: SandboxTrials) 
 def test_describe_change() -> None:
     assert describe_change(["a", "b"], ["a", "c"], 10) == "line 12: `b` → `c`"
     assert describe_change(["a"], ["if x:", "    a"], 0) == "adds `if x:` at line 1"
-    assert describe_change(["a", "b"], ["c", "d", "e"], 0) == "rewrites from line 1 (3 lines in, 2 out)"
+    assert (
+        describe_change(["a", "b"], ["c", "d", "e"], 0)
+        == "rewrites from line 1 (3 lines in, 2 out)"
+    )

@@ -151,22 +151,27 @@ class GenerateActions(CodeActionProvider):
             nonlocal tokens
             tokens += 1
 
-        def on_phase(text: str) -> None:  # the generator's thread (a str swap is safe)
-            nonlocal phase
-            phase = text
-
         def waiting() -> str:
             elapsed = time.monotonic() - start
-            if tokens == 0:
+            if tokens == 0 and phase == "generating":
                 return f"{WAITING} · {elapsed:.1f} s"
             return f"{phase} · {tokens} tokens · {elapsed:.1f} s"
 
         loop = asyncio.get_running_loop()
+        shown: list[Callable[[str], None]] = []
+
+        def on_phase(text: str) -> None:  # the generator's thread: report on the loop
+            nonlocal phase
+            phase = text
+            if shown:
+                loop.call_soon_threadsafe(shown[0], waiting())
+
         title = f"prosepy: {request.title(40)}"
         async with work_done(
             ls, title, message=WAITING, cancel=cancel, prefix="prosepy-generate"
         ) as progress:
             progress.keep_reporting(waiting)
+            shown.append(progress.report)
             run = functools.partial(
                 ls.services.generator.run,
                 text,
