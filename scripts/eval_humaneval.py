@@ -257,7 +257,7 @@ def check_problem(
     timeout: float,
 ) -> tuple[bool, str, float, dict[str, Any]]:
     """Execution checking on the pipeline's first answer; scored on the hidden tests."""
-    if answer.draft is None or generated.job is None:
+    if generated.job is None or (answer.draft is None and not answer.replies):
         return False, generated.message, answer.seconds, {}
     start = time.monotonic()
     checked = check_answer(

@@ -70,6 +70,20 @@ class Checked:
     def tried(self) -> int:
         return len(self.candidates)
 
+    def story(self) -> str:
+        """The verdict, and when the first answer was not the one taken, why and which was."""
+        if not self.candidates or self.candidates[0].draft is self.draft:
+            if self.candidates and self.candidates[0].origin != "first":
+                return f"{self.verdict.summary}: the first answer had no usable code"
+            return self.verdict.summary
+        index = next(i for i, c in enumerate(self.candidates) if c.draft is self.draft)
+        chosen = self.candidates[index]
+        way = "the repair" if chosen.origin == "repair" else f"candidate {index + 1}"
+        if self.candidates[0].origin != "first":
+            return f"{self.verdict.summary}: the first answer had no usable code; took {way}"
+        first = self.candidates[0].verdict.summary
+        return f"{self.verdict.summary}: took {way} of {self.tried}; the first {first}"
+
 
 def _top_level_end(lines: list[str], start: int) -> int:
     """The last line (0-based, inclusive) of the top-level statement holding line ``start``."""
@@ -177,7 +191,6 @@ def check_answer(
     settings = generator.settings
     start = started if started is not None else time.monotonic()
     phase = on_phase or (lambda _text: None)
-    assert answer.draft is not None
     candidates: list[Candidate] = []
     total = max(1, settings.candidates)
 
@@ -192,7 +205,9 @@ def check_answer(
         candidates.append(candidate)
         return candidate
 
-    def done() -> Checked:
+    def done() -> Checked | None:
+        if not candidates:
+            return None
         chosen = pick(candidates)
         return Checked(
             chosen.draft,
@@ -204,11 +219,14 @@ def check_answer(
         )
 
     tokens = 0
-    first = attempt(answer.draft, answer.replies[-1] if answer.replies else "", "first")
-    if first is None:
-        return None
-    if not first.verdict.repairable or total < 2:
-        return done()
+    first: Candidate | None = None
+    if answer.draft is not None:
+        first = attempt(answer.draft, answer.replies[-1] if answer.replies else "", "first")
+        if first is None:
+            return None
+        if not first.verdict.repairable or total < 2:
+            return done()
+    # (no first draft: the model wrote no new code or none that parses: sample instead)
 
     def remaining() -> float:
         return settings.time_budget_s - (time.monotonic() - start)
@@ -227,7 +245,7 @@ def check_answer(
         return draft, result.text
 
     # 1. a repair round with what went wrong
-    if remaining() > MIN_CALL_S and not (cancel and cancel.cancelled):
+    if first is not None and remaining() > MIN_CALL_S and not (cancel and cancel.cancelled):
         phase(f"repairing (candidate 2 of {total})")
         message = feedback(first.verdict, _explain(first.verdict, first.trial, language))
         draft, reply = ask(
@@ -239,6 +257,7 @@ def check_answer(
                 return done()
             if repaired is not None and repaired.verdict.good and not first.trial.examples:
                 return done()
+    examples = bool(first.trial.examples) if first is not None else None
     # 2. samples from the original prompt
     seen = {c.draft.code for c in candidates}
     for _ in range(2 * total):
@@ -250,19 +269,24 @@ def check_answer(
         draft, reply = ask(list(job.prompt.messages), settings.sample_temperature)
         if draft is None:
             continue
+        if not candidates:
+            answer.replies.append(reply)
         if draft.code in seen:
             # the same code again: count it as a vote without running it twice
             twin = next(c for c in candidates if c.draft.code == draft.code)
             candidates.append(Candidate(draft, reply, twin.trial, twin.verdict, "sample"))
         else:
             seen.add(draft.code)
-            if attempt(draft, reply, "sample") is None:
+            made = attempt(draft, reply, "sample")
+            if made is None:
                 continue
+            if examples is None:
+                examples = bool(made.trial.examples)
         best = pick(candidates)
         if best.verdict.kind == "passed":
             break
         good = [c for c in candidates if c.verdict.good]
-        if good and not first.trial.examples:
+        if good and not examples:
             outputs = Counter(output_signature(c.verdict.report) for c in good)
             if outputs.most_common(1)[0][1] >= 2:
                 break  # two candidates that run agree: take their answer

@@ -213,6 +213,11 @@ def find_fix(
             "the error does not happen when the file runs from the top in a fresh sandbox (it "
             "may depend on earlier runs in the session), so no fix can be checked"
         )
+    if before.error.type != failure.type:
+        return (
+            f"run from the top in a fresh sandbox the code raises {before.error.type}, not "
+            f"{failure.type} (it depends on earlier runs in the session), so no fix can be checked"
+        )
     values = before.error.locals
     traceback = failure.traceback or (before.error.traceback if before.error else "")
     explanation = _explain(failure, lines[failure.line], language)

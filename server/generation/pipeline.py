@@ -166,10 +166,14 @@ class Generator:
         if on_phase is not None:
             on_phase("generating")
         answer = self.generate(job, cancel, on_token)
+        if answer.draft is None and self.checking and answer.finish_reason in ("stop", "length"):
+            if answer.replies and answer.message.startswith((NO_CODE, "the generated code")):
+                # no new code, or none that parses: candidates sampled may do better
+                self._check(job, answer, path, cancel, on_token, on_phase, language)
+        elif self.checking and answer.verdict is None:
+            self._check(job, answer, path, cancel, on_token, on_phase, language)
         if answer.draft is None:
             return Generated(answer, job, message=answer.message)
-        if self.checking and answer.verdict is None:
-            self._check(job, answer, path, cancel, on_token, on_phase, language)
         target = locate(job.request) if locate is not None else Target(text, job.request)
         if isinstance(target, str):
             return Generated(answer, job, message=target)
@@ -216,6 +220,7 @@ class Generator:
         )
         if checked is None:
             return
+        answer.message = ""
         answer.draft = checked.draft
         answer.verdict = checked.verdict
         answer.checked = checked

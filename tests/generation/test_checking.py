@@ -172,3 +172,20 @@ def test_pick_prefers_passing_then_agreement_then_earliest() -> None:
     d, e, f = _candidate("ran", 0, "x"), _candidate("ran", 0, "y"), _candidate("ran", 0, "y")
     assert pick([d, e, f]) is e
     assert pick([d]) is d
+
+
+def test_no_new_code_at_first_then_a_sample_is_taken(trials: SandboxTrials) -> None:
+    text = "def triple(n):\n    # nl: return n times three\n    # e.g. triple(2) == 6\n"
+    model = Replies(
+        block("def triple(n):"),  # only the signature: no new code
+        block("def triple(n):"),  # the "nothing new" repair round: the same
+        block("return n * 3"),  # a sample
+    )
+    generated = checked(model, trials).run(text, 1, "/tmp/triple.py")
+    assert generated.ok, generated.message
+    assert generated.answer.draft is not None
+    assert generated.answer.draft.code == "return n * 3"
+    assert generated.answer.checked is not None
+    assert generated.answer.checked.story() == (
+        "passed 1 of 1 example: the first answer had no usable code"
+    )
