@@ -3,15 +3,19 @@ samples, picks, and says honestly what was checked."""
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from prosepy.server.config import GenerateSettings, RunSettings
+from prosepy.server.config import GenerateSettings, ModelSettings, RunSettings
 from prosepy.server.generation.checking import Candidate, pick
 from prosepy.server.generation.pipeline import Generator
 from prosepy.server.generation.trials import SandboxTrials, Trial, TrialReport
 from prosepy.server.generation.verdict import Verdict
+from prosepy.server.models.manager import ModelManager
 from tests.generation.test_pipeline import Replies
 
 
@@ -188,4 +192,54 @@ def test_no_new_code_at_first_then_a_sample_is_taken(trials: SandboxTrials) -> N
     assert generated.answer.checked is not None
     assert generated.answer.checked.story() == (
         "passed 1 of 1 example: the first answer had no usable code"
+    )
+
+
+class _OpenAIDouble(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint: raising code first, the fix once told of the error."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        body = json.dumps({"data": [{"id": "coder"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        told = "raised an error" in request["messages"][-1]["content"]
+        code = "print(sum(prices.values()))" if told else "print(sum(prices))"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for piece in ["```python\n", code, "\n```"]:
+            chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        done = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
+
+
+def test_checking_works_through_an_openai_compatible_server(trials: SandboxTrials) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OpenAIDouble)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    manager = ModelManager(ModelSettings(backend="openai", base_url=url, name="coder"))
+    try:
+        generator = Generator(
+            manager.generate, GenerateSettings(review=False), lambda: "coder", trials=trials
+        )
+        text = "prices = {'apple': 3, 'pear': 5}\n# nl: print the total of the prices\n"
+        generated = generator.run(text, 1, "/tmp/openai.py")
+    finally:
+        manager.close()
+        server.shutdown()
+    assert generated.answer.draft is not None
+    assert generated.answer.draft.code == "print(sum(prices.values()))"
+    assert generated.answer.checked is not None
+    assert generated.answer.checked.story() == (
+        "ran without error: took the repair of 2; the first raised TypeError: unsupported "
+        "operand type(s) for +: 'int' and 'str'"
     )
