@@ -1,19 +1,17 @@
 """Model checks for ``prosepy doctor`` and ``prosepy model status``.
 
-Runtimes, the configured model file and its checksum, and a real load whose time is
-measured. The load runs in a child process (``python -m prosepy.server.models.doctor PROBE``): the
-language server keeps its single model instance, and a runtime that crashes on a bad file
-takes only the probe down.
+Runtimes, the configured model file and its checksum, then a real load and a short
+generation in the model process itself (the same supervised process the language server
+uses): the runtime, the CPU features its build uses, tokens/s, and any crash with its
+signal. ``python -m prosepy.server.models.doctor --prove RUNTIME`` is the same check for
+one runtime (setup runs it before using a locally built llama-cpp-python).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import signal
-import subprocess
 import sys
 import time
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
 from prosepy.server.config import ModelSettings
@@ -84,48 +82,66 @@ def _file_checks(settings: ModelSettings) -> tuple[list[Check], bool]:
 
 
 def _probe_load(settings: ModelSettings, timeout_s: float = 300.0) -> Check:
-    """Load the model and generate a few tokens in a child process; report how it went."""
-    command = [
-        sys.executable,
-        "-m",
-        "prosepy.server.models.doctor",
-        json.dumps(dataclasses.asdict(settings)),
-    ]
+    """Start the model process as the server would, load, generate a few tokens, report.
+
+    It is the same supervised process the language server uses, so a crash here is what
+    the server would meet; it is described with its signal and the process's last words.
+    """
+    from prosepy.server.models.process import ModelCrashed, ProcessBackend
+
     start = time.monotonic()
+    backend = None
+    phase = "loading"
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        return Check(SECTION, "load", "missing", f"no answer after {timeout_s:.0f} s", "")
-    try:
-        report = json.loads(proc.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        code = proc.returncode
-        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
-        return Check(
-            SECTION,
-            "load",
-            "missing",
-            f"the model process died ({how}) after {time.monotonic() - start:.1f} s: {tail}",
-            "the file or runtime is broken: try `prosepy model install`, another model, "
-            'or another model.runtime (e.g. "xllamacpp")',
-        )
-    if not report.get("ok"):
-        return Check(
-            SECTION, "load", "missing", report.get("error", "failed"), report.get("fix", "")
-        )
-    rss = report.get("rss_mb")
-    extra = f", {rss:.0f} MB resident" if rss else ""
-    detail = f"loaded in {report['load_s']:.2f} s{extra}"
-    gen = report.get("generation")
-    if gen:
-        detail += (
-            f"; generated {gen['tokens']} tokens, {gen['tok_s']:.1f} tok/s "
-            f"(first after {gen['first_token_s']:.2f} s) with {report.get('runtime', '?')}"
-        )
-        if report.get("features"):
-            detail += f", CPU features used: {' '.join(report['features'])}"
+        if settings.backend == "openai":
+            from prosepy.server.models.loader import load_backend
+
+            model = load_backend(settings)
+        else:
+            backend = ProcessBackend(settings, load_timeout_s=timeout_s)
+            model = backend
+        load_s = time.monotonic() - start
+        phase = "generating"
+        request = replace(PROBE_REQUEST, time_budget_s=timeout_s)
+        result = model.generate(request)
+        rss = _rss_mb(backend.pid) if backend is not None else None
+        model.close()
+    except ModelCrashed as exc:
+        tail = "\n".join(list(backend.stderr_tail)[-3:]) if backend is not None else ""
+        detail = f"{exc.message} ({phase})" + (f"; its last output: {tail}" if tail else "")
+        return Check(SECTION, "load", "missing", detail, exc.fix)
+    except ModelError as exc:
+        if backend is not None:
+            backend.close()
+        return Check(SECTION, "load", "missing", exc.message, exc.fix)
+    first = result.first_token_s or 0.0
+    after_first = result.total_s - first
+    rate = (result.tokens - 1) / after_first if result.tokens > 1 and after_first > 0 else 0.0
+    detail = f"loaded in {load_s:.2f} s"
+    if rss:
+        detail += f", {rss:.0f} MB resident"
+    detail += f"; generated {result.tokens} tokens, {rate:.1f} tok/s (first after {first:.2f} s)"
+    if backend is not None:
+        detail += f" with {backend.runtime} in its own process"
+        if backend.features:
+            from prosepy.server.models.cpu import unused_features
+
+            detail += f"; CPU features used: {' '.join(backend.features)}"
+            unused = unused_features(backend.features)
+            if unused:
+                detail += f" (this CPU also has {' '.join(unused)}, unused)"
     return Check(SECTION, "load", "ok", detail)
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _optional_models() -> Check:
@@ -167,50 +183,10 @@ def describe_model(settings: ModelSettings, load: bool = True) -> tuple[list[str
     return lines, all(c.status != "missing" for c in checks)
 
 
+#: The doctor's short real generation.
 PROBE_REQUEST = GenerationRequest(
     [ChatMessage("user", "计算 1 到 100 的和")], max_tokens=16, grammar=PYTHON_BLOCK
 )
-
-
-def _probe_main(raw: str) -> int:
-    """Child-process side of ``_probe_load``: load, generate a few tokens, print one JSON line."""
-    from prosepy.server.models.loader import load_backend
-
-    settings = ModelSettings(**json.loads(raw))
-    start = time.monotonic()
-    try:
-        backend = load_backend(settings)
-        seconds = time.monotonic() - start
-        result = backend.generate(PROBE_REQUEST)
-    except ModelError as exc:
-        print(json.dumps({"ok": False, "error": exc.message, "fix": exc.fix}))
-        return 0
-    rss = None
-    try:
-        import resource
-
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    except ImportError:
-        pass
-    first = result.first_token_s or 0.0
-    after_first = result.total_s - first
-    rate = (result.tokens - 1) / after_first if result.tokens > 1 and after_first > 0 else 0.0
-    report = {
-        "ok": True,
-        "load_s": seconds,
-        "rss_mb": rss,
-        "runtime": getattr(backend, "runtime", type(backend).__name__),
-        "features": getattr(backend, "features", []),
-        "generation": {
-            "tokens": result.tokens,
-            "tok_s": rate,
-            "first_token_s": result.first_token_s or 0.0,
-            "text": result.text,
-        },
-    }
-    backend.close()
-    print(json.dumps(report))
-    return 0
 
 
 def _prove_main(runtime: str) -> int:
@@ -221,6 +197,6 @@ def _prove_main(runtime: str) -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--prove":
-        sys.exit(_prove_main(sys.argv[2]))
-    sys.exit(_probe_main(sys.argv[1]))
+    if len(sys.argv) != 3 or sys.argv[1] != "--prove":
+        sys.exit("usage: python -m prosepy.server.models.doctor --prove RUNTIME")
+    sys.exit(_prove_main(sys.argv[2]))

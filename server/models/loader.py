@@ -38,6 +38,18 @@ def model_file(settings: ModelSettings) -> tuple[Path, str]:
     return path, source
 
 
+def load_isolated(settings: ModelSettings) -> Backend:
+    """Load the model in its own process (``ProcessBackend``), never in this one.
+
+    The OpenAI-compatible backend is plain HTTP with no native code: it stays in-process.
+    """
+    if settings.backend == "openai" and scripted_path() is None:
+        return load_backend(settings)
+    from prosepy.server.models.process import ProcessBackend
+
+    return ProcessBackend(settings)
+
+
 def load_backend(settings: ModelSettings) -> Backend:
     """Load the model ``settings`` select; raises ``ModelError`` with a fix on any problem."""
     script = scripted_path()

@@ -85,6 +85,9 @@ def _captured_stderr() -> Iterator[list[str]]:
 class XLlamaBackend:
     """One GGUF model served by xllamacpp's embedded llama.cpp server."""
 
+    #: Thread-safe: concurrent ``generate`` calls are batched by llama.cpp's server slots.
+    concurrent = True
+
     def __init__(self, info: GGUFInfo, n_threads: int, n_ctx: int) -> None:
         try:
             import xllamacpp

@@ -7,19 +7,28 @@ missing one fails. llama-cpp-python is an opt-in build and is skipped when not i
 from __future__ import annotations
 
 import ast
-import gc
 import importlib.util
+import os
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import psutil
 import pytest
 
 from prosepy.server.config import ModelSettings
-from prosepy.server.models.base import Backend, CancelToken, ChatMessage, GenerationRequest
+from prosepy.server.models.base import (
+    Backend,
+    CancelToken,
+    ChatMessage,
+    GenerationRequest,
+    GenerationResult,
+)
 from prosepy.server.models.grammars import PYTHON_BLOCK
 from prosepy.server.models.loader import choose_runtime, load_backend
 from prosepy.server.models.manager import ModelManager
+from prosepy.server.models.process import ProcessBackend
 
 pytestmark = pytest.mark.model
 
@@ -32,13 +41,21 @@ def _request(text: str, **kw) -> GenerationRequest:
     )
 
 
-@pytest.fixture(scope="module", params=["xllamacpp", "llama-cpp-python"])
+@pytest.fixture(
+    scope="module", params=["xllamacpp", "llama-cpp-python", "model process (default)"]
+)
 def qwen(request: pytest.FixtureRequest, qwen_model: Path) -> Iterator[Backend]:
+    """Each runtime in this process, and the default one through the model process (the
+    way the language server uses it: grammar, stop, cancel and budget across the pipe)."""
     runtime = request.param
     if runtime == "llama-cpp-python" and importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("optional: llama-cpp-python (the opt-in local build) is not installed")
-    backend = load_backend(replace(SETTINGS, runtime=runtime))
-    assert type(backend).__module__.endswith({"xllamacpp": "xllama"}.get(runtime, "llama"))
+    if runtime.startswith("model process"):
+        backend: Backend = ProcessBackend(SETTINGS)
+        assert backend.runtime == "xllamacpp"  # type: ignore[attr-defined]
+    else:
+        backend = load_backend(replace(SETTINGS, runtime=runtime))
+        assert type(backend).__module__.endswith({"xllamacpp": "xllama"}.get(runtime, "llama"))
     yield backend
     backend.close()
 
@@ -94,22 +111,39 @@ def test_time_budget_ends_generation(qwen: Backend) -> None:
     assert result.finish_reason == "timeout" and result.tokens == 0
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/statm") as fh:
         return int(fh.read().split()[1]) * 4096 / 2**20
 
 
-def test_manager_switch_releases_memory(qwen: Backend) -> None:
-    gc.collect()
-    before = _rss_mb()
+def test_manager_switch_releases_memory(qwen_model: Path) -> None:
+    """The model's memory lives in the model process; switching models ends that process."""
+    here = _rss_mb(os.getpid())
     manager = ModelManager(SETTINGS)
     result = manager.generate(_request("Say hi.", max_tokens=4))
     assert result.tokens > 0 and manager.status.state == "ready"
-    loaded = _rss_mb()
+    pid = manager.backend.pid  # type: ignore[union-attr]
+    assert _rss_mb(pid) > 300  # the weights are in the model process...
+    assert _rss_mb(os.getpid()) - here < 50  # ...not in this one
     manager.update_settings(ModelSettings(n_threads=1, n_ctx=512))  # a different instance
-    released = _rss_mb()
-    assert manager.status.state == "not loaded"
-    # the weights are mmapped and the context freed: most of the instance's memory returns
-    assert loaded - before > 100, (before, loaded)
-    assert released < loaded - (loaded - before) * 0.6, (before, loaded, released)
+    assert manager.status.state == "not loaded" and manager.backend is None
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
     manager.close()
+
+
+def test_overlapping_requests_share_one_model_process(qwen_model: Path) -> None:
+    manager = ModelManager(SETTINGS)
+    results: list[GenerationResult] = []
+    pids: set[int] = set()
+
+    def one(text: str) -> None:
+        results.append(manager.generate(_request(text, max_tokens=8)))
+        pids.add(manager.backend.pid)  # type: ignore[union-attr]
+
+    threads = [threading.Thread(target=one, args=(t,)) for t in ("Say hi.", "Say bye.")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    manager.close()
+    assert len(results) == 2 and all(r.tokens > 0 for r in results) and len(pids) == 1

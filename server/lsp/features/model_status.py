@@ -119,8 +119,11 @@ def register(server: ProsepyServer) -> None:
 
     @server.command(COMMAND_LOAD)
     async def load_model(ls: Any, *args: Any) -> dict[str, Any]:
-        """Load now (e.g. from a status-bar click); returns the resulting status."""
+        """Load now (e.g. from a status-bar click); returns the resulting status.
+
+        An explicit request also retries a model process that failed repeatedly."""
         manager = ls.services.models
+        manager.reset_failures()
         try:
             await asyncio.to_thread(manager.get)
         except ModelError:
