@@ -12,7 +12,9 @@ from prosepy.server.config import Settings
 from prosepy.server.doctor import Check
 from prosepy.server.sandbox import layers as layer_info
 from prosepy.server.sandbox.bwrap import probe_bwrap
-from prosepy.server.sandbox.supervisor import Sandbox, SandboxError, Spec, resolve_python
+from prosepy.server.sandbox.session import SandboxManager
+from prosepy.server.sandbox.spec import SandboxError, resolve_python
+from prosepy.server.sandbox.supervisor import Sandbox
 
 SECTION = "sandbox"
 
@@ -39,32 +41,26 @@ def doctor_checks(settings: Settings) -> list[Check]:
             "namespaces (on Ubuntu 23.10+: an AppArmor profile for bwrap)",
         )
     )
+    manager = SandboxManager(settings.run, namespaces=bwrap_ok)
     try:
-        box = Sandbox(Spec(python, network=settings.run.allow_network, bwrap=bwrap_ok))
+        spec = manager.spec(None)
+        box = Sandbox(spec)
         try:
-            ready = box.init(
-                {
-                    "folder": None,
-                    "network": settings.run.allow_network,
-                    "limits": {
-                        "cpu_s": [5, 5],
-                        "as_bytes": settings.run.memory_mb << 20,
-                        "fsize_bytes": settings.run.disk_mb << 20,
-                        "nofile": 256,
-                    },
-                }
-            )
+            ready = box.init(manager.init_message(settings.run, spec, None, box.workdir))
             active = layer_info.ordered([layer_info.SUPERVISOR, *box.layers])
         finally:
             box.kill()
+            manager.shutdown()
     except SandboxError as exc:
         checks.append(Check(SECTION, "start", "missing", str(exc), "see the layers above"))
         return checks
     for name in layer_info.ORDER:
         have = name in active
+        if name in ("disk_quota", "disk_watch") and not have:
+            continue  # one of the two; what is open without the quota is said below
         detail = layer_info.DESCRIPTION[name] if have else layer_info.UNRESTRICTED.get(name, "")
         if name == "landlock" and have:
-            detail += f" (ABI {ready.get('landlock_abi')})"
+            detail += f" (ABI {ready.landlock_abi})"
         checks.append(
             Check(
                 SECTION,
@@ -74,6 +70,12 @@ def doctor_checks(settings: Settings) -> list[Check]:
                 _fix(name),
             )
         )
+    for problem in ready.problems:
+        checks.append(Check(SECTION, "problem", "warn", problem))
+    open_here = layer_info.unrestricted(active, settings.run.allow_network, settings.run.mode)
+    checks.append(
+        Check(SECTION, "not restricted", "warn" if open_here else "ok", "; ".join(open_here))
+    )
     strength = layer_info.strength(active)
     checks.append(
         Check(

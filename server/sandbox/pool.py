@@ -7,9 +7,14 @@ packages); the pool refills after each run, off the run's path.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from prosepy.server.sandbox.supervisor import Sandbox, SandboxError, Spec
+from prosepy.server.sandbox.spec import SandboxError, Spec
+from prosepy.server.sandbox.supervisor import Sandbox
+
+#: Spares kept at most (strong mode's spec names the document's folder, so one per folder).
+MAX_SPARES = 2
 
 
 class WarmPool:
@@ -21,7 +26,7 @@ class WarmPool:
     """
 
     def __init__(self) -> None:
-        self._ready: dict[Spec, Sandbox] = {}
+        self._ready: OrderedDict[Spec, Sandbox] = OrderedDict()
         self._filling: dict[Spec, Future[None]] = {}
         self._lock = threading.Lock()
         self._spawner = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prosepy-spawn")
@@ -57,13 +62,16 @@ class WarmPool:
             box: Sandbox | None = Sandbox(spec)
         except SandboxError:
             box = None
+        evicted: list[Sandbox] = []
         with self._lock:
             self._filling.pop(spec, None)
             if box is not None and not self.closed and spec not in self._ready:
                 self._ready[spec] = box
                 box = None
-        if box is not None:
-            box.kill()
+                while len(self._ready) > MAX_SPARES:
+                    evicted.append(self._ready.popitem(last=False)[1])
+        for spare in [*evicted, *([box] if box is not None else [])]:
+            spare.kill()
 
     def close(self) -> None:
         with self._lock:

@@ -46,7 +46,7 @@ def test_errors_map_to_document_lines():
         run("x = 1\n\ny = x / 0\n", 20)
     except ZeroDivisionError as exc:
         instrument.register_source("/doc.py", "x = 1\n\ny = x / 0\n", 20)
-        err = instrument.describe_error(exc, "/doc.py", set())
+        err = instrument.describe_error(exc, "/doc.py", set(), (20, 22))
     assert err["type"] == "ZeroDivisionError" and err["line"] == 22
     assert "y = x / 0" in err["traceback"] and "line 23" in err["traceback"]
 
@@ -55,7 +55,7 @@ def test_syntax_errors_map_too():
     try:
         run("a = 1\nb = (\n", 4)
     except SyntaxError as exc:
-        err = instrument.describe_error(exc, "/doc.py", set())
+        err = instrument.describe_error(exc, "/doc.py", set(), (4, 5))
     assert err["type"] == "SyntaxError" and err["line"] in (5, 6)
 
 

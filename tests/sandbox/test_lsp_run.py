@@ -12,8 +12,9 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from prosepy.server.sandbox.layers import FULL
+from prosepy.server.sandbox.layers import EXPECTED
 from tests.conftest import SERVER_COMMAND, initialize_params, server_env
+from tests.sandbox.conftest import MODE
 
 
 @pytest_lsp.fixture(
@@ -85,7 +86,8 @@ async def test_statement_file_values_hints_and_notification(lsp: LanguageClient,
 
     result = await command(lsp, "prosepy.runFile", {"uri": uri})
     assert [(v["line"], v["text"]) for v in result["lines"]] == [(0, "→ 5050"), (1, "→ 5050")]
-    assert set(result["layers"]) == FULL and result["strength"] == "strong"
+    if MODE != "any":
+        assert set(result["layers"]) == EXPECTED[MODE] and result["strength"] == MODE
     assert result["error"] is None and result["sessionRestarted"] is False
     assert await hints(lsp, uri) == {0: "→ 5050", 1: "→ 5050"}
     assert lsp.inlay_refreshes >= 2  # type: ignore[attr-defined]  # after each run
@@ -111,7 +113,7 @@ async def test_error_diagnostic_and_edits_drop_results(lsp: LanguageClient, tmp_
         )
     )
     text = hover.contents.value if hover else ""
-    assert "**Value**" in text and "42" in text and "sandbox **strong**" in text
+    assert "**Value**" in text and "42" in text and f"sandbox **{result['strength']}**" in text
     error_hover = await lsp.text_document_hover_async(
         types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(2, 0)
@@ -120,7 +122,7 @@ async def test_error_diagnostic_and_edits_drop_results(lsp: LanguageClient, tmp_
     error_text = error_hover.contents.value if error_hover else ""
     assert "Traceback" in error_text
     # what the exception means, in this line's terms, not only the raw message
-    assert "divided by zero" in error_text and "`b / 0`" in error_text
+    assert "divided by zero" in error_text and "\\`b / 0\\`" in error_text  # shown literally
 
     # Insert a line above: results move down; edit the raising line: its error goes away.
     lsp.text_document_did_change(
@@ -149,7 +151,7 @@ async def test_session_keeps_state_survives_timeout_and_restarts(
 ):
     text = (
         "x = 41\nwhile True: pass\nx + 1\n"
-        "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); exec('while 1: pass')\n"
     )
     uri = open_doc(lsp, tmp_path / "c.py", text)
     await command(lsp, "prosepy.run", {"uri": uri, "line": 0})
@@ -160,8 +162,8 @@ async def test_session_keeps_state_survives_timeout_and_restarts(
     assert again["lines"] == [{"line": 2, "text": "→ 42", "full": "42"}]
 
     # A snippet that ignores SIGINT is killed: the session restarts and its state is lost.
-    await command(lsp, "prosepy.run", {"uri": uri, "line": 3})
-    killed = await command(lsp, "prosepy.run", {"uri": uri, "line": 1})
+    # (Signal handlers do not outlive their run, so the ignoring and the loop are one run.)
+    killed = await command(lsp, "prosepy.run", {"uri": uri, "line": 3})
     assert killed["error"]["type"] == "Timeout" and killed["sessionRestarted"] is True
     assert any("lost" in n for n in killed["notes"])
     lost = await command(lsp, "prosepy.run", {"uri": uri, "line": 2})
@@ -237,7 +239,7 @@ async def test_attacks_on_the_server_leave_it_serving(lsp: LanguageClient, tmp_p
         w in ("PermissionError", "ProcessLookupError") for w in result["stdout"].split()
     )
     doctor = await command(lsp, "prosepy.doctor")
-    assert "strong" in doctor["text"]
+    assert MODE in doctor["text"] or MODE == "any"
 
 
 @pytest.mark.parametrize(
@@ -307,7 +309,7 @@ async def test_the_server_survives_attacks_run_through_it(lsp: LanguageClient, t
         assert result["ok"] is False and result["error"]["type"], (name, result)
         assert len(result["stdout"]) <= 1024 * 1024
     doctor = await command(lsp, "prosepy.doctor")
-    assert "strong" in doctor["text"]
+    assert MODE in doctor["text"] or MODE == "any"
     uri = open_doc(lsp, tmp_path / "after.py", "6 * 7\n")
     assert (await command(lsp, "prosepy.runFile", {"uri": uri}))["lines"][0]["text"] == "→ 42"
 

@@ -161,7 +161,9 @@ def register(server: ProsepyServer) -> None:
 
     def prewarm(params: types.DidOpenTextDocumentParams) -> None:
         if params.text_document.language_id == "python":
-            asyncio.get_running_loop().run_in_executor(None, sandbox.prewarm)
+            path = _path(params.text_document.uri)
+            folder = os.path.dirname(path) if path else None
+            asyncio.get_running_loop().run_in_executor(None, sandbox.prewarm, folder)
 
     server.on_document("open", prewarm)
     server.on_document("close", lambda p: asyncio.ensure_future(sandbox.close(p.text_document.uri)))

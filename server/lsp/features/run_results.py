@@ -18,6 +18,7 @@ from prosepy.explain.errors import explain_error
 from prosepy.server.lines import line_breaks, split_lines
 from prosepy.server.lsp.features.hover import language_of
 from prosepy.server.lsp.run_store import EditKind
+from prosepy.server.sandbox.markdown import escape, fenced
 
 if TYPE_CHECKING:
     from prosepy.server.lsp.server import ProsepyServer
@@ -90,17 +91,17 @@ def hover_provider(ls: ProsepyServer, params: types.HoverParams) -> str | None:
     result = doc.runs[line]
     parts: list[str] = []
     value = doc.values.get(line)
-    if value is not None:
-        parts.append("**Value**\n```python\n" + (value.full or value.text) + "\n```")
+    if value is not None:  # everything from the snippet is shown as literal text
+        parts.append("**Value**\n" + fenced(value.full or value.text, "python"))
     if doc.error_line == line and doc.error is not None:
         meaning = explain(ls, doc.error.type, doc.error.message, _line_text(ls, uri, line).strip())
-        parts.append(f"**{doc.error.type}**: {meaning}")
+        parts.append(f"**{escape(doc.error.type)}**: {escape(meaning)}")
         if doc.error.traceback:
-            parts.append("```\n" + _cap(doc.error.traceback) + "\n```")
+            parts.append(fenced(_cap(doc.error.traceback)))
     for name, text in (("stdout", result.stdout), ("stderr", result.stderr)):
         if text:
-            parts.append(f"**{name}**\n```\n{_cap(text)}\n```")
-    parts.extend(f"*{note}*" for note in result.notes)
+            parts.append(f"**{name}**\n{fenced(_cap(text))}")
+    parts.extend(f"*{escape(note)}*" for note in result.notes)
     parts.append(
         f"Ran in {result.duration_ms:.1f} ms · sandbox **{result.strength}** "
         f"({', '.join(result.layers)})"

@@ -1,11 +1,17 @@
-"""The sandboxed interpreter: ``python -I -u -X utf8 child.py CTL_FD RESULT_FD``.
+"""The sandboxed interpreter: ``python -I -B -u -X utf8 child.py CTL_FD RESULT_FD HELLO_ID PARENT``.
 
-Started warm (interpreter up, modules imported) before any run is asked for. The
-supervisor then sends ``init`` on the control pipe; the process confines itself (rlimits,
-capabilities, no_new_privs, Landlock, seccomp) and answers ``ready`` with the layers that
-took. Each ``run`` executes in one persistent namespace (a notebook-like session) and the
-result goes back on RESULT_FD, a pipe of its own: the snippet's stdout and stderr are plain
-pipes that the supervisor only ever treats as text.
+Started warm (interpreter up, modules imported) before any run is asked for. The supervisor
+then sends :class:`~protocol.Init` on the control pipe; the process confines itself (private
+working directory, rlimits, capabilities, no_new_privs, Landlock, seccomp) and answers
+:class:`~protocol.Ready` with the layers that took. Each :class:`~protocol.Run` executes in one
+persistent namespace (a notebook-like session, the ``__main__`` module) and its
+:class:`~protocol.Result` goes back on RESULT_FD, a pipe of its own: the snippet's stdout and
+stderr are plain pipes that the supervisor only ever treats as text.
+
+A run is stopped by SIGINT from the supervisor, which raises KeyboardInterrupt only while a
+run is going. After each run ``hygiene.py`` ends the run's threads and resets the hooks
+through which its code could run later; between runs the supervisor keeps the process
+stopped (SIGSTOP).
 
 Standard library only, no ``server`` imports: this file runs in the user's environment.
 """
@@ -16,13 +22,13 @@ import asyncio
 import builtins
 import importlib.util
 import inspect
-import json
 import os
-import queue
 import signal
 import sys
 import threading
 import time
+import types
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -37,9 +43,15 @@ def _load(name: str):
     return module
 
 
+protocol = _load("protocol")
 confine = _load("confine")
+seccomp = _load("seccomp")
+hygiene = _load("hygiene")
 instrument = _load("instrument")
-RUNTIME_FILES = {os.path.join(HERE, f) for f in ("child.py", "confine.py", "instrument.py")}
+RUNTIME_FILES = {
+    os.path.join(HERE, f + ".py")
+    for f in ("child", "confine", "seccomp", "hygiene", "instrument", "protocol")
+}
 MAX_VALUES = 1000
 
 
@@ -49,25 +61,22 @@ class Channel:
     def __init__(self, ctl_fd: int, res_fd: int) -> None:
         self.ctl = os.fdopen(ctl_fd, "rb", buffering=0)
         self.res_fd = res_fd
-        self.lock = threading.Lock()
         self._buf = b""
 
-    def read(self) -> dict | None:
+    def read(self) -> bytes | None:
         while b"\n" not in self._buf:
             chunk = self.ctl.read(65536)
             if not chunk:
                 return None
             self._buf += chunk
         line, _, self._buf = self._buf.partition(b"\n")
-        return json.loads(line)
+        return line
 
-    def send(self, message: dict) -> None:
-        data = json.dumps(message, ensure_ascii=False, default=str).encode("utf-8") + b"\n"
-        with self.lock:
-            view = memoryview(data)
-            while view:
-                written = os.write(self.res_fd, view)
-                view = view[written:]
+    def send(self, message: object) -> None:
+        # A leading newline ends any partial line the snippet left on the pipe.
+        view = memoryview(b"\n" + protocol.encode(message))
+        while view:
+            view = view[os.write(self.res_fd, view) :]
 
 
 def read_paths(folder: str | None, network: bool) -> list[str]:
@@ -125,137 +134,160 @@ def link_folder(folder: str, workdir: str, limit: int = 2000) -> None:
             pass
 
 
-def setup(message: dict) -> dict:
+def setup(init: Any) -> Any:
     """Apply every layer asked for; report what took."""
     layers: list[str] = []
     problems: list[str] = []
-    workdir = message["workdir"]
-    os.chdir(workdir)
-    if message.get("folder"):
-        link_folder(message["folder"], workdir)
-    limits = message.get("limits", {})
-    problems += confine.apply_rlimits(limits)
-    if not problems:
+    os.chdir(init.workdir)
+    if init.workdir_inodes:
+        if confine.private_workdir(init.workdir, init.workdir_bytes, init.workdir_inodes):
+            layers.append("disk_quota")
+        else:
+            problems.append("the working directory could not get a private, capped tmpfs")
+    if init.folder:
+        link_folder(init.folder, init.workdir)
+    limit_problems = confine.apply_rlimits(init.limits)
+    problems += limit_problems
+    if not limit_problems:
         layers.append("rlimits")
-    if message.get("drop_caps", True):
-        confine.drop_capabilities()
+    confine.drop_capabilities()
     confine.no_core_dumps()
     if confine.no_new_privs():
         layers.append("no_new_privs")
-    network = bool(message.get("network"))
-    if message.get("landlock", True):
+    if init.landlock:
         devices = ["/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/full"]
-        abi = confine.apply_landlock(
-            read_paths(message.get("folder"), network), [workdir], devices, network
-        )
-        if abi:
+        paths = read_paths(init.folder, init.network)
+        if confine.apply_landlock(paths, [init.workdir], devices, init.network):
             layers.append("landlock")
         else:
             problems.append("Landlock is not available in this kernel")
-    if message.get("seccomp", True):
-        if confine.apply_seccomp(network):
+    if init.seccomp:
+        if seccomp.apply(os.getpid(), init.network):
             layers.append("seccomp")
         else:
             problems.append("seccomp filter could not be installed")
-    return {
-        "type": "ready",
-        "layers": layers,
-        "problems": problems,
-        "landlock_abi": confine.landlock_abi(),
-        "pid": os.getpid(),
-    }
+    hygiene.refuse_audit_hooks()
+    return protocol.Ready(
+        id=init.id,
+        layers=layers,
+        problems=problems,
+        landlock_abi=confine.landlock_abi(),
+        threads=hygiene.os_threads(),
+    )
 
 
 class Session:
-    """One persistent namespace; runs arrive one at a time."""
+    """One persistent ``__main__`` namespace; runs arrive one at a time."""
 
-    def __init__(self, channel: Channel) -> None:
+    def __init__(self, channel: Channel, own_threads: int) -> None:
         self.channel = channel
-        self.namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
-        self.inbox: queue.Queue = queue.Queue()
-        self.running = threading.Event()
-        self.main_ident = threading.get_ident()
+        self.own_threads = own_threads
+        # The snippets' module is __main__ (pickle, dataclasses and typing look classes up
+        # there); the runtime itself is not reachable as ``import __main__``.
+        module = types.ModuleType("__main__")
+        module.__dict__["__builtins__"] = builtins
+        sys.modules["__main__"] = module
+        self.namespace = module.__dict__
+        self.running = False
+        self.stdout, self.stderr = sys.stdout, sys.stderr
+        signal.signal(signal.SIGINT, self.on_interrupt)
 
-    def reader(self) -> None:
-        """Control messages during a run: interrupts are delivered as SIGINT to the main thread."""
-        while True:
-            message = self.channel.read()
-            if message is None:
-                os._exit(0)  # the supervisor is gone
-            if message.get("type") == "interrupt":
-                if self.running.is_set():
-                    signal.pthread_kill(self.main_ident, signal.SIGINT)
-            else:
-                self.inbox.put(message)
+    def on_interrupt(self, signum: int, frame: object) -> None:
+        """The supervisor's stop: KeyboardInterrupt in the run; ignored outside runs."""
+        if self.running:
+            raise KeyboardInterrupt
 
     def serve(self) -> None:
-        threading.Thread(target=self.reader, name="prosepy-control", daemon=True).start()
         while True:
-            try:
-                message = self.inbox.get()
-            except KeyboardInterrupt:
+            line = self.channel.read()
+            if line is None:
+                os._exit(0)  # the supervisor is gone
+            message = protocol.decode(line, protocol.Run)
+            if message is None:
                 continue
-            if message.get("type") == "run":
-                self.channel.send(self.run(message))
+            try:
+                result = self.run(message)
+            except KeyboardInterrupt:  # arrived in the instant the run was ending
+                failure = protocol.Failure("KeyboardInterrupt", "", None, "")
+                result = protocol.Result(id=message.id, ok=False, error=failure)
+            self.channel.send(result)
 
-    def run(self, message: dict) -> dict:
-        code, filename = message["code"], message["filename"]
-        first_line = int(message.get("first_line", 0))
-        confine.set_cpu_budget(float(message.get("cpu_s", 10)))
+    def run(self, message: Any) -> Any:
+        filename = message.filename
+        span = (message.first_line, message.last_line)
+        confine.set_cpu_budget(message.cpu_s)
         recorder = instrument.Recorder()
         self.namespace[instrument.SHOW] = recorder.show
         self.namespace["__file__"] = filename
         sys.argv[:] = [filename]
-        error = None
-        ok = True
+        failure: BaseException | None = None
+        before = {t.ident for t in threading.enumerate()}
         start = time.perf_counter()
-        self.running.set()
+        elapsed = 0.0
+        self.running = True
         try:
-            instrument.register_source(filename, code, first_line)
-            compiled = instrument.instrument(code, filename, first_line)
-            outcome = eval(compiled, self.namespace)
-            if compiled.co_flags & inspect.CO_COROUTINE:
-                asyncio.run(outcome)
-        except SystemExit as exc:
-            if exc.code not in (None, 0):
-                ok, error = False, instrument.describe_error(exc, filename, RUNTIME_FILES)
-        except BaseException as exc:  # the snippet's own errors, KeyboardInterrupt included
-            ok, error = False, instrument.describe_error(exc, filename, RUNTIME_FILES)
+            try:
+                instrument.register_source(filename, message.code, message.first_line)
+                compiled = instrument.instrument(message.code, filename, message.first_line)
+                outcome = eval(compiled, self.namespace)
+                if compiled.co_flags & inspect.CO_COROUTINE:
+                    asyncio.run(outcome)
+            except SystemExit as exc:
+                if exc.code not in (None, 0):
+                    failure = exc
+            except BaseException as exc:  # the snippet's own errors, KeyboardInterrupt too
+                failure = exc
+            elapsed = (time.perf_counter() - start) * 1000
+            left = hygiene.end_threads(before, self.own_threads)
+        except BaseException as exc:  # stopped while its threads were being waited for
+            failure = failure or exc
+            left = max(0, hygiene.os_threads() - self.own_threads)
         finally:
-            self.running.clear()
-        elapsed = (time.perf_counter() - start) * 1000
-        for stream in (sys.stdout, sys.stderr):
+            self.running = False
+        for stream in {sys.stdout, sys.stderr, self.stdout, self.stderr}:
             try:
                 stream.flush()
             except Exception:
                 pass
-        values = sorted(recorder.values.values(), key=lambda v: v["line"])[:MAX_VALUES]
-        return {
-            "type": "result",
-            "id": message.get("id"),
-            "ok": ok,
-            "values": values,
-            "error": error,
-            "execMs": round(elapsed, 3),
-        }
+        hygiene.reset_signals(self.on_interrupt)
+        hygiene.reset_timers()
+        hygiene.reset_hooks(self.stdout, self.stderr)
+        error = None
+        if failure is not None:
+            error = protocol.Failure(
+                **instrument.describe_error(failure, filename, RUNTIME_FILES, span)
+            )
+        shown = sorted(recorder.values.values(), key=lambda v: v["line"])[:MAX_VALUES]
+        return protocol.Result(
+            id=message.id,
+            ok=failure is None,
+            values=[protocol.Value(v["line"], v["text"], v["full"]) for v in shown],
+            error=error,
+            exec_ms=round(elapsed or (time.perf_counter() - start) * 1000, 3),
+            threads_left=left,
+        )
 
 
 def main() -> None:
-    ctl_fd, res_fd = int(sys.argv[1]), int(sys.argv[2])
-    os.set_inheritable(ctl_fd, False)
-    os.set_inheritable(res_fd, False)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    channel = Channel(ctl_fd, res_fd)
-    channel.send({"type": "hello", "pid": os.getpid(), "python": sys.version.split()[0]})
-    message = channel.read()
-    if message is None or message.get("type") != "init":
+    ctl_fd, res_fd, hello_id, parent = sys.argv[1:5]
+    confine.die_with_parent(int(parent))
+    os.set_inheritable(int(ctl_fd), False)
+    os.set_inheritable(int(res_fd), False)
+    channel = Channel(int(ctl_fd), int(res_fd))
+    python = sys.version.split()[0]
+    channel.send(protocol.Hello(id=hello_id, pid=os.getpid(), python=python))
+    line = channel.read()
+    init = protocol.decode(line, protocol.Init) if line is not None else None
+    if init is None:
         return
     try:
-        channel.send(setup(message))
+        ready = setup(init)
     except Exception as exc:
-        channel.send({"type": "ready", "layers": [], "problems": [f"setup failed: {exc!r}"]})
+        ready = protocol.Ready(id=init.id, problems=[f"setup failed: {exc!r}"])
+        channel.send(ready)
         return
-    Session(channel).serve()
+    channel.send(ready)
+    Session(channel, ready.threads).serve()
 
 
 if __name__ == "__main__":

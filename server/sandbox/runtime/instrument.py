@@ -16,6 +16,12 @@ from typing import Any
 SHOW = "__prosepy_show__"
 INLINE_CHARS = 120
 FULL_CHARS = 10_000
+METADATA_HINT = (
+    "the sandbox does not let snippets change file modes, owners, times or extended "
+    "attributes; shutil.copyfile copies a file's contents without them"
+)
+#: Whole-result budget for full reprs; values past it keep their short text only.
+FULL_BUDGET = 2_000_000
 
 
 class Recorder:
@@ -23,6 +29,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.values: dict[int, dict[str, Any]] = {}
+        self._full_used = 0
         self._short = reprlib.Repr()
         self._short.maxstring = 80
         self._short.maxother = 80
@@ -39,6 +46,9 @@ class Recorder:
             full = full[:FULL_CHARS] + f"… ({len(full) - FULL_CHARS} more characters)"
         if names:
             short = f"{', '.join(names)} = {short}" if len(names) > 1 else short
+        if self._full_used + len(full) > FULL_BUDGET:
+            full = ""
+        self._full_used += len(full)
         self.values[line] = {"line": line, "text": "→ " + short, "full": full}
         return value
 
@@ -127,8 +137,13 @@ def register_source(filename: str, source: str, first_line: int) -> None:
     linecache.cache[filename] = (sum(map(len, lines)), None, lines, filename)
 
 
-def describe_error(exc: BaseException, filename: str, runtime_files: set[str]) -> dict:
-    """Type, message, 0-based document line of the deepest frame in the document, traceback."""
+def describe_error(
+    exc: BaseException, filename: str, runtime_files: set[str], span: tuple[int, int]
+) -> dict:
+    """Type, message, traceback, and the 0-based line of the deepest frame *within this run's
+    lines* ``span`` (a function defined by an earlier run shows in the traceback, while the
+    error's line is this run's call of it, so a result never names a line outside its run)."""
+    first, last = span
     line = None
     if isinstance(exc, SyntaxError) and exc.filename == filename and exc.lineno:
         line = exc.lineno - 1
@@ -137,12 +152,18 @@ def describe_error(exc: BaseException, filename: str, runtime_files: set[str]) -
         [f for f in te.stack if f.filename not in runtime_files]
     )
     for frame in te.stack:
-        if frame.filename == filename and frame.lineno:
+        if frame.filename == filename and frame.lineno and first <= frame.lineno - 1 <= last:
             line = frame.lineno - 1
+    if line is not None and not first <= line <= last:
+        line = None
     text = "".join(te.format())
     if len(text) > FULL_CHARS:
         text = text[: FULL_CHARS // 2] + "\n…\n" + text[-FULL_CHARS // 2 :]
     message = _safe(str, exc)
     if isinstance(exc, SyntaxError):
         message = exc.msg or message
+    if isinstance(exc, PermissionError) and exc.errno == 1 and te.stack:
+        last_line = te.stack[-1].line or ""
+        if any(word in last_line for word in ("chmod", "chown", "utime", "xattr")):
+            message += f" ({METADATA_HINT})"
     return {"type": type(exc).__name__, "message": message[:2000], "line": line, "traceback": text}
