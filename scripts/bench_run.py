@@ -2,12 +2,14 @@
 """Round trip of a run, request to result: prosepy's sandbox vs. a fresh ``python -c`` and a
 warm Jupyter kernel (the anchor: the goal is prosepy below it).
 
-    .venv/bin/python scripts/bench_run.py [--repeat 30]
+    .venv/bin/python scripts/bench_run.py [--repeat 30] [--baseline COMMIT]
 
 prosepy is measured through the real server over stdio (``workspace/executeCommand``
 ``prosepy.run``, JSON-RPC framing included), with all sandbox layers on; in session mode (the
-default) and in fresh mode (a new sandboxed interpreter per run, from the warm pool). Needs
-``ipykernel`` and ``jupyter_client`` (in the ``dev`` extra).
+default) and in fresh mode (a new sandboxed interpreter per run, from the warm pool).
+``--baseline COMMIT`` also runs that commit's server (its ``server/`` and ``explain/``,
+exported with ``git archive``), interleaved with this one, for a before/after in one run.
+Needs ``ipykernel`` and ``jupyter_client`` (in the ``dev`` extra).
 """
 
 from __future__ import annotations
@@ -53,11 +55,35 @@ def _timed(n: int) -> float:
     return time.perf_counter() - start
 
 
+def export_tree(commit: str) -> Path:
+    """``commit``'s server and explain folders, importable as ``prosepy.*`` from the result."""
+    tree = Path(tempfile.mkdtemp(prefix="prosepy-baseline-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "server", "explain"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    (tree / "prosepy").mkdir()
+    for name in ("server", "explain"):
+        (tree / "prosepy" / name).symlink_to(tree / name)
+    return tree
+
+
 class Server:
     """The real prosepy server over stdio, with a tiny synchronous JSON-RPC client."""
 
-    def __init__(self) -> None:
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
+    def __init__(self, tree: Path | None = None) -> None:
+        env = dict(os.environ, PYTHONPATH=str(tree or ROOT))
+        if tree is not None:  # make sure the older code is what runs
+            where = subprocess.run(
+                [PY, "-c", "import prosepy.server as s; print(s.__file__)"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            assert where.startswith(str(tree)), where
         self.proc = subprocess.Popen(
             [PY, "-m", "prosepy.server"],
             stdin=subprocess.PIPE,
@@ -109,13 +135,13 @@ class Server:
 class Prosepy:
     """One server and one open document whose lines are the jobs."""
 
-    def __init__(self, codes: dict[str, str], mode: str) -> None:
+    def __init__(self, codes: dict[str, str], mode: str, tree: Path | None = None) -> None:
         self.mode = mode
         folder = Path(tempfile.mkdtemp(prefix="prosepy-bench-"))
         doc = folder / "bench.py"
         text = "".join(code + "\n" for code in codes.values())
         doc.write_text(text)
-        self.server = Server()
+        self.server = Server(tree)
         self.server.request(
             "initialize",
             {
@@ -193,6 +219,7 @@ class Jupyter:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--baseline", help="also run this commit's server (before/after)")
     args = parser.parse_args()
     try:
         import ipykernel  # noqa: F401
@@ -201,12 +228,17 @@ def main() -> int:
         print("needs ipykernel and jupyter_client: .venv/bin/pip install -e '.[dev]'")
         return 2
     codes = {"print(1)": "print(1)", "100 ms CPU job": calibrate_cpu_job()}
-    runners = {
-        "prosepy session": Prosepy(codes, "session"),
-        "prosepy fresh": Prosepy(codes, "fresh"),
-        "python -c": PythonC(codes),
-        "Jupyter warm kernel": Jupyter(codes),
-    }
+    load_before = os.getloadavg()
+    runners: dict[str, Prosepy | PythonC | Jupyter] = {}
+    if args.baseline:
+        tree = export_tree(args.baseline)
+        runners["session before"] = Prosepy(codes, "session", tree)
+    runners["prosepy session"] = Prosepy(codes, "session")
+    if args.baseline:
+        runners["fresh before"] = Prosepy(codes, "fresh", tree)
+    runners["prosepy fresh"] = Prosepy(codes, "fresh")
+    runners["python -c"] = PythonC(codes)
+    runners["Jupyter warm kernel"] = Jupyter(codes)
     columns: dict[str, dict[str, list[float]]] = {r: {n: [] for n in codes} for r in runners}
     try:
         # Interleaved, so that load from other processes on this shared machine hits all alike.
@@ -227,6 +259,10 @@ def main() -> int:
         f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
         f"CPU job: {codes['100 ms CPU job']}"
     )
+    load = ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(load_before, os.getloadavg(), strict=True))
+    print(f"load average 1/5/15 min, before/after: {load}")
+    if args.baseline:
+        print(f'"before": commit {args.baseline}; the other prosepy columns: this tree')
     header = f"| {'job':<16} | " + " | ".join(f"{c:>26}" for c in columns) + " |"
     print(header)
     print("|" + "-" * 18 + "|" + "|".join("-" * 28 for _ in columns) + "|")
