@@ -27,6 +27,8 @@ class ResultReader:
         #: Always starts at a line start, marked by a leading b"\n" (or is empty mid-line).
         self.buf = bytearray(b"\n")
         self.eof = False
+        #: How far a candidate line at the start of ``buf`` was searched for its newline.
+        self._searched = 0
 
     def fill(self) -> bool:
         """Read what the pipe holds (one chunk); False at end of file."""
@@ -54,6 +56,7 @@ class ResultReader:
             except OSError:
                 break
         self.buf = bytearray(b"\n")
+        self._searched = 0
 
     def find(self, prefix: bytes) -> bytes | None:
         """The next complete line starting with ``prefix``; None when there is none yet."""
@@ -63,18 +66,23 @@ class ResultReader:
             if at < 0:
                 self._trim(key)
                 return None
-            end = self.buf.find(b"\n", at + 1)
+            start = max(at + 1, self._searched if at == 0 else 0)
+            end = self.buf.find(b"\n", start)
             if end < 0:
                 del self.buf[:at]  # keep the candidate line, drop what came before
+                self._searched = len(self.buf)  # a long line is not searched twice
                 if len(self.buf) > protocol.LINE_CAP:
                     self.buf = bytearray()  # too long: skip it up to its newline
+                    self._searched = 0
                 return None
             line = bytes(self.buf[at + 1 : end])
             del self.buf[:end]  # keeps the newline: the next line starts at a line start
+            self._searched = 0
             return line
 
     def _trim(self, key: bytes) -> None:
         """No candidate: keep only the last, partial line, if it could still become one."""
+        self._searched = 0
         last = self.buf.rfind(b"\n")
         if last < 0:  # in the middle of a line that is not a candidate
             self.buf = bytearray()

@@ -94,12 +94,14 @@ def unrestricted(
     """Plain sentences about what the active layers leave open."""
     have = set(layers)
     out = [text for name, text in UNRESTRICTED.items() if name not in have]
-    if "disk_quota" not in have:
+    if "disk_watch" in have and "disk_quota" not in have:
+        out.append(DESCRIPTION["disk_watch"] + ", but it can go over for a moment between checks")
+    elif "namespaces" in have and "disk_quota" not in have:
+        out.append("the number of files in the working directory is not capped (its size is)")
+    elif "disk_quota" not in have:
         out.append(
-            DESCRIPTION["disk_watch"] + ", but it can go over for a moment between two checks"
-            if "disk_watch" in have
-            else "the working directory's total size and file count are not capped (only "
-            "each file's size)"
+            "the working directory's total size and file count are not capped (only each "
+            "file's size)"
         )
     if network:
         out.append(

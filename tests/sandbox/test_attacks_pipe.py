@@ -28,8 +28,10 @@ import json, os, sys
 run_id = sys._getframe(0).f_back.f_locals["message"].id
 def to_all(data):
     for fd in range(3, 40):
+        view = memoryview(data)
         try:
-            os.write(fd, data)
+            while view:  # a write cut short (by a signal) is carried on
+                view = view[os.write(fd, view):]
         except OSError:
             pass
 """

@@ -91,11 +91,14 @@ def reset_signals(int_handler: Any) -> None:
     start_up = {signal.SIGINT: int_handler, signal.SIGPIPE: signal.SIG_IGN}
     if hasattr(signal, "SIGXFSZ"):
         start_up[signal.SIGXFSZ] = signal.SIG_IGN
+    # A fault ignored even for an instant would loop on the faulting instruction.
+    faults = {signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL, signal.SIGTRAP}
     for sig in signal.valid_signals():
         if sig in (signal.SIGKILL, signal.SIGSTOP):
             continue
         try:
-            signal.signal(sig, signal.SIG_IGN)  # discards a pending one
+            if sig not in faults:
+                signal.signal(sig, signal.SIG_IGN)  # discards a pending one
             signal.signal(sig, start_up.get(sig, signal.SIG_DFL))
         except (OSError, ValueError, RuntimeError):
             pass
