@@ -1,7 +1,8 @@
-# npm packages of the VS Code extension (both profiles): type checking, linting and packaging
-# in scripts/test need them. Installed from package-lock.json; skipped when it has not changed.
+# npm packages of the VS Code extension (test profile): type checking, linting and packaging
+# in scripts/test need them; the demo runs in a terminal and does not. Installed from
+# package-lock.json; skipped when it has not changed.
 ext_dir="$PROSEPY_ROOT/extension"
-if [ ! -f "$ext_dir/package.json" ]; then
+if [ "$PROSEPY_PROFILE" != test ] || [ ! -f "$ext_dir/package.json" ]; then
   :
 elif ! command -v npm >/dev/null 2>&1; then
   log "npm not found: the VS Code extension is not built (install Node.js 20 and npm)"
