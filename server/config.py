@@ -63,6 +63,17 @@ class GenerateSettings:
     review: bool = True
     #: Tokens of file context (imports, names, enclosing scope, nearby code) in the prompt.
     context_tokens: int = 1200
+    #: Run generated code in a throwaway sandbox (with the file's code up to the request and
+    #: the examples the user gave) before inserting it; repair and resample when it fails.
+    check: bool = True
+    #: Candidates at most when the first fails its check: the first, one repair, samples.
+    candidates: int = 4
+    #: Temperature of the extra samples (the first answer uses ``temperature``).
+    sample_temperature: float = 0.7
+    #: Seconds one check run may take (the file's code up to the request included).
+    check_timeout_s: float = 5.0
+    #: After inserting module-level code, show what it printed or evaluated inline.
+    show_result: bool = True
 
 
 @dataclass
@@ -168,6 +179,9 @@ _RANGES: dict[str, tuple[float, float]] = {
     "idle_unload_s": (0, 86400),
     "temperature": (0, 2),
     "context_tokens": (100, 100000),
+    "candidates": (1, 16),
+    "sample_temperature": (0, 2),
+    "check_timeout_s": (0.5, 600),
 }
 
 

@@ -97,11 +97,28 @@ def _unwrap_function(code: str, name: str) -> str:
         ),
         None,
     )
+    holder: ast.ClassDef | None = None
+    if target is None:
+        # Asked inside a method, small models often rewrite the whole class: take the method
+        # (inserting the class would nest a second class inside the method).
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                target = next(
+                    (
+                        n
+                        for n in node.body
+                        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+                    ),
+                    None,
+                )
+                if target is not None:
+                    holder = node
+                    break
     if target is None:
         return code
     kept: list[str] = []
     for node in tree.body:
-        if node is target:
+        if node is target or node is holder:
             continue
         if isinstance(
             node,

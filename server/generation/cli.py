@@ -17,6 +17,7 @@ from pathlib import Path
 from prosepy.server.config import Settings, parse_settings
 from prosepy.server.generation.pipeline import Generator
 from prosepy.server.generation.requests import request_at
+from prosepy.server.generation.trials import SandboxTrials
 from prosepy.server.lines import line_texts
 from prosepy.server.models.manager import ModelManager
 
@@ -64,12 +65,18 @@ def generate_command(args: argparse.Namespace) -> int:
     line = args.line - 1 if getattr(args, "line", None) else None
     text, at = _with_request(text, args.text, line)
     manager = ModelManager(settings.model)
-    generator = Generator(manager.generate, settings.generate, lambda: manager.status.model)
+    trials = SandboxTrials(settings.run, settings.generate.check_timeout_s)
+    generator = Generator(
+        manager.generate, settings.generate, lambda: manager.status.model, trials=trials
+    )
     print(f"prosepy generate: {manager.status.model}", file=sys.stderr)
     try:
-        generated = generator.run(text, at, path)
+        generated = generator.run(
+            text, at, path, on_phase=lambda phase: print(f"  {phase}", file=sys.stderr)
+        )
     finally:
         manager.close()
+        trials.close()
     answer, placement = generated.answer, generated.placement
     if generated.job is None:
         print(f"prosepy generate: {generated.message}", file=sys.stderr)
@@ -87,6 +94,8 @@ def generate_command(args: argparse.Namespace) -> int:
         + (" (after one repair)" if answer.repaired else ""),
         file=sys.stderr,
     )
+    if answer.checked is not None:
+        print(f"prosepy generate: checked: {answer.checked.story()}", file=sys.stderr)
     for f in generated.findings:
         print(f"  review: line {f.line + 1}: {f.code} {f.message}", file=sys.stderr)
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,12 +20,15 @@ from dataclasses import dataclass, field
 from cachetools import LRUCache
 
 from prosepy.server.config import GenerateSettings
+from prosepy.server.generation.checking import Checked, PhaseCallback, check_answer
 from prosepy.server.generation.clean import NO_CODE, CleanError, Draft, clean_reply
 from prosepy.server.generation.context import FileContext, gather
 from prosepy.server.generation.place import Placement, place
 from prosepy.server.generation.prompt import AFTER_LINES, Prompt, build_prompt, repair_messages
 from prosepy.server.generation.requests import NlRequest, request_at
 from prosepy.server.generation.review import Finding, review
+from prosepy.server.generation.trials import TrialRunner
+from prosepy.server.generation.verdict import Verdict
 from prosepy.server.lines import line_texts
 from prosepy.server.models.base import (
     CancelToken,
@@ -67,6 +71,10 @@ class Answer:
     model: str = ""
     repaired: bool = False
     replies: list[str] = field(default_factory=list)
+    #: What running the code showed (None: checking is off or was not possible to start).
+    verdict: Verdict | None = None
+    #: The candidates tried while checking, and the trial of the chosen one.
+    checked: Checked | None = None
 
     @property
     def ok(self) -> bool:
@@ -117,8 +125,11 @@ class Generator:
         model_name: Callable[[], str] = lambda: "",
         grammar: str | None | bool = True,
         cache_size: int = 64,
+        trials: TrialRunner | None = None,
     ) -> None:
         self.model = model
+        #: Runs candidates in a throwaway sandbox (``generate.check``); None: never checked.
+        self.trials = trials
         self.settings = settings
         self.model_name = model_name
         #: GBNF forcing one fenced python block (runtimes without grammars ignore it).
@@ -136,6 +147,8 @@ class Generator:
         cancel: CancelToken | None = None,
         on_token: TokenCallback | None = None,
         locate: Locate | None = None,
+        on_phase: PhaseCallback | None = None,
+        language: str = "en",
     ) -> Generated:
         """prepare -> generate -> place -> review, for the request (or 0-based line) in ``text``.
 
@@ -150,7 +163,15 @@ class Generator:
                 return Generated(Answer(None, message), message=message)
             request = found
         job = self.prepare_request(text, request, path)
+        if on_phase is not None:
+            on_phase("generating")
         answer = self.generate(job, cancel, on_token)
+        if answer.draft is None and self.checking and answer.finish_reason in ("stop", "length"):
+            if answer.replies and answer.message.startswith((NO_CODE, "the generated code")):
+                # no new code, or none that parses: candidates sampled may do better
+                self._check(job, answer, path, cancel, on_token, on_phase, language)
+        elif self.checking and answer.verdict is None:
+            self._check(job, answer, path, cancel, on_token, on_phase, language)
         if answer.draft is None:
             return Generated(answer, job, message=answer.message)
         target = locate(job.request) if locate is not None else Target(text, job.request)
@@ -166,6 +187,49 @@ class Generator:
             findings = review(answer.draft.code, placement.imports_added, in_function)
         return Generated(answer, job, target, placement, findings)
 
+    @property
+    def checking(self) -> bool:
+        return self.settings.check and self.trials is not None
+
+    def _check(
+        self,
+        job: Job,
+        answer: Answer,
+        path: str | None,
+        cancel: CancelToken | None,
+        on_token: TokenCallback | None,
+        on_phase: PhaseCallback | None,
+        language: str,
+    ) -> None:
+        """Run the answer's draft; repair or replace it as ``checking.py`` says; cache that."""
+        assert self.trials is not None
+        started = time.monotonic() - answer.seconds
+        folder = os.path.dirname(path) if path and os.path.isabs(path) else None
+        checked = check_answer(
+            self,
+            job,
+            answer,
+            self.trials,
+            path=path,
+            folder=folder,
+            language=language,
+            cancel=cancel,
+            on_token=on_token,
+            on_phase=on_phase,
+            started=started,
+        )
+        if checked is None:
+            return
+        answer.message = ""
+        answer.draft = checked.draft
+        answer.verdict = checked.verdict
+        answer.checked = checked
+        answer.tokens += checked.tokens
+        answer.repaired = answer.repaired or checked.repaired
+        answer.seconds = time.monotonic() - started
+        with self._lock:
+            self._cache[job.key] = answer
+
     # -- preparation (cheap apart from jedi) -------------------------------------------
     def prepare_request(self, text: str, request: NlRequest, path: str | None = None) -> Job:
         lines = line_texts(text)
@@ -178,6 +242,7 @@ class Generator:
             "messages": [(m.role, m.content) for m in prompt.messages],
             "model": self.model_name(),
             "settings": [s.max_tokens, s.temperature, s.context_tokens, bool(self.grammar)],
+            "check": [self.checking, s.candidates, s.sample_temperature, s.check_timeout_s],
         }
         key = hashlib.sha256(json.dumps(key_data, ensure_ascii=False).encode()).hexdigest()
         return Job(request, context, prompt, key, text)
@@ -188,19 +253,31 @@ class Generator:
             hit = self._cache.get(job.key)
         if hit is None:
             return None
-        return Answer(hit.draft, hit.message, hit.finish_reason, hit.tokens, 0.0, True, hit.model)
+        return Answer(
+            hit.draft,
+            hit.message,
+            hit.finish_reason,
+            hit.tokens,
+            0.0,
+            True,
+            hit.model,
+            verdict=hit.verdict,
+            checked=hit.checked,
+        )
 
-    def _call(
+    def call(
         self,
         messages: list[ChatMessage],
         cancel: CancelToken | None,
         on_token: TokenCallback | None,
         budget: float,
+        temperature: float | None = None,
     ) -> GenerationResult:
+        """One model call with the generation settings (``temperature`` overrides theirs)."""
         request = GenerationRequest(
             messages=messages,
             max_tokens=self.settings.max_tokens,
-            temperature=self.settings.temperature,
+            temperature=self.settings.temperature if temperature is None else temperature,
             grammar=self.grammar,
             time_budget_s=max(0.1, budget),
         )
@@ -222,7 +299,7 @@ class Generator:
         messages = list(job.prompt.messages)
         for attempt in range(2):
             try:
-                result = self._call(messages, cancel, on_token, budget - (time.monotonic() - start))
+                result = self.call(messages, cancel, on_token, budget - (time.monotonic() - start))
             except ModelError as exc:
                 answer.message = f"the model is not available: {exc}"
                 break
@@ -268,7 +345,7 @@ class Generator:
                     job.prompt, result.text, error or "syntax error", nothing_new, job.request.text
                 )
         answer.seconds = time.monotonic() - start
-        if answer.ok:
+        if answer.ok and not self.checking:
             with self._lock:
                 self._cache[job.key] = answer
         return answer

@@ -131,3 +131,16 @@ def repair_messages(
     """The conversation for the one repair round: the reply and what is wrong with it."""
     follow_up = NOTHING_NEW.format(request=request) if nothing_new else REPAIR.format(error=error)
     return [*prompt.messages, ChatMessage("assistant", reply), ChatMessage("user", follow_up)]
+
+
+RUNTIME_REPAIR = (
+    "{feedback}\n\nFix the code so that it does the request and runs without error. Reply "
+    "with the corrected code, again as exactly one fenced ```python block."
+)
+
+
+def runtime_repair_messages(prompt: Prompt, reply: str, feedback: str) -> list[ChatMessage]:
+    """The repair round after a checked run failed: the traceback (with its explanation and
+    the values at the failing line) or the examples that did not match."""
+    follow_up = RUNTIME_REPAIR.format(feedback=feedback)
+    return [*prompt.messages, ChatMessage("assistant", reply), ChatMessage("user", follow_up)]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from prosepy.server.generation.requests import NlRequest, find_anchor
 from prosepy.server.generation.review import Finding
+from prosepy.server.generation.verdict import Verdict
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Region:
     start: int
     lines: list[str]
     findings: list[Finding] = field(default_factory=list)
+    #: What running the code showed before it was inserted (None: not checked).
+    verdict: Verdict | None = None
 
     @property
     def end(self) -> int:
@@ -94,7 +97,13 @@ class Regions:
             if not region.matches(lines):
                 anchor = find_anchor(lines, _probe(region), hint=region.start - 1)
                 if anchor is not None:
-                    moved = Region(region.key, anchor.end_line + 1, region.lines, region.findings)
+                    moved = Region(
+                        region.key,
+                        anchor.end_line + 1,
+                        region.lines,
+                        region.findings,
+                        region.verdict,
+                    )
                     region = moved if moved.matches(lines) else region
             if region.matches(lines):
                 active = [

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from prosepy.server.config import Settings
 from prosepy.server.generation.pipeline import Generator
 from prosepy.server.generation.regions import Regions
+from prosepy.server.generation.trials import SandboxTrials
 from prosepy.server.lsp.run_store import ResultStore
 from prosepy.server.models.manager import ModelManager, ModelStatus
 from prosepy.server.sandbox.session import SandboxManager
@@ -40,6 +41,8 @@ class Services:
     sandbox: SandboxManager
     #: `# nl:` request -> placed, reviewed code; answers the model with ``models``.
     generator: Generator
+    #: Throwaway sandboxes that check generated code and fixes (never a document's session).
+    trials: SandboxTrials
     #: Code inserted by generation, per document, followed through edits.
     regions: Regions = field(default_factory=Regions)
     #: Run values and errors per document line, followed through edits.
@@ -51,22 +54,29 @@ class Services:
         self.models.update_settings(new.model)
         self.sandbox.update_settings(new.run)
         self.generator.settings = new.generate
+        self.trials.update(new.run, new.generate.check_timeout_s)
 
 
 def build_services(server: ProsepyServer) -> Services:
     """Create every shared helper from ``server.settings`` and keep them in step with it."""
     listeners: list[ModelStatusListener] = []
     models = ModelManager(server.settings.model, on_status=lambda s: _tell(listeners, s))
+    settings = server.settings
+    trials = SandboxTrials(settings.run, settings.generate.check_timeout_s)
     services = Services(
         models=models,
-        sandbox=SandboxManager(server.settings.run),
-        generator=Generator(models.generate, server.settings.generate, lambda: models.status.model),
+        sandbox=SandboxManager(settings.run),
+        generator=Generator(
+            models.generate, settings.generate, lambda: models.status.model, trials=trials
+        ),
+        trials=trials,
         model_status_listeners=listeners,
     )
     server.on_settings_changed(services.settings_changed)
     # Sandboxes die with the server, but their working directories are removed by
     # ``shutdown``: without this every editor session left one or more in the temp folder.
     atexit.register(services.sandbox.shutdown)
+    atexit.register(trials.close)
     return services
 
 

@@ -127,18 +127,25 @@ def code_server(
     files: dict[str, str],
     settings: dict[str, Any],
     extra_env: dict[str, str] | None = None,
+    trusted: bool = True,
 ) -> Iterator[CodeServer]:
-    """Start code-server with the packaged extension over a workspace holding ``files``."""
+    """Start code-server with the packaged extension over a workspace holding ``files``.
+
+    ``trusted=False`` turns workspace trust on and opens the folder in Restricted Mode.
+    """
     home = tmp / "home"
     workspace = tmp / "workspace"
     for d in (home, workspace, home / "user-data" / "User", home / "extensions"):
         d.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
+        (workspace / name).parent.mkdir(parents=True, exist_ok=True)
         (workspace / name).write_text(text, encoding="utf-8")
     user_settings = {
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
-        "security.workspace.trust.enabled": False,
+        "security.workspace.trust.enabled": not trusted,
+        # untrusted: open in Restricted Mode without asking
+        "security.workspace.trust.startupPrompt": "never",
         "telemetry.telemetryLevel": "off",
         "extensions.ignoreRecommendations": True,
         "update.mode": "none",
@@ -180,7 +187,7 @@ def code_server(
                 f"127.0.0.1:{port}",
                 "--disable-telemetry",
                 "--disable-update-check",
-                "--disable-workspace-trust",
+                *(["--disable-workspace-trust"] if trusted else []),
                 "--disable-getting-started-override",
                 str(workspace),
             ],

@@ -217,3 +217,33 @@ def test_vscode_runs_with_the_users_python_and_follows_a_change(tmp_path: Path) 
     assert after == ["→ 'env-b'"], seen["switch_python"]
     # one server all along
     assert log.count("-m prosepy.server serve (") == 1, log[-2000:]
+
+
+@pytest.mark.parametrize("trusted", [False, True], ids=["restricted", "trusted"])
+def test_vscode_restricted_mode_runs_nothing_the_workspace_names(
+    tmp_path: Path, trusted: bool
+) -> None:
+    """A workspace names a Python (its settings and its .venv) that leaves a marker when run.
+    In Restricted Mode none of it runs: the user's own setting starts the server and snippets
+    run with the server's Python. Trusted, the same workspace's settings are used (the marker
+    appears), which shows the check can fail."""
+    marker = tmp_path / "workspace-python-ran"
+    named = tmp_path / "workspace" / ".venv" / "bin" / "python"
+    named.parent.mkdir(parents=True)
+    named.write_text(f'#!/bin/bash\ntouch "{marker}"\nexec "{sys.executable}" "$@"\n')
+    named.chmod(0o755)
+    workspace_settings = {"prosepy.server.pythonPath": str(named), "prosepy.run.python": str(named)}
+    files = {
+        "sum.py": "# nl: (not used here)\nsum(range(1, 101))\n",
+        ".vscode/settings.json": json.dumps(workspace_settings),
+    }
+    with codeserver.code_server(tmp_path, files, {}, trusted=trusted) as cs:
+        seen = cs.flow(["open", "run"], "sum.py", prefix=f"vscode-trust-{trusted}")
+        log = cs.server_log()
+    assert any("5050" in x["text"] for x in seen["run"]["inline"]), seen["run"]
+    if trusted:
+        assert marker.exists(), "a trusted workspace's settings should have been used"
+        assert f"starting {named} -m prosepy.server serve" in log, log[-2000:]
+    else:
+        assert not marker.exists(), "Restricted Mode ran a Python the workspace named"
+        assert f"starting {sys.executable} -m prosepy.server serve" in log, log[-2000:]

@@ -276,6 +276,9 @@ try {
 
   if (steps.includes("run")) {
     await run("run", async () => {
+      // the editor must have the focus for the palette to offer editor commands (in Restricted
+      // Mode a banner is shown above it)
+      await page.locator(".editor-instance .view-lines").first().click();
       await palette("prosepy: Run File");
       const inline = await poll(`"${expectInline}" drawn inline`, async () => {
         const all = await inlineTexts();

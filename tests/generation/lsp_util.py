@@ -87,7 +87,7 @@ class Doc:
             edits = list(edit.changes[self.uri])
         # Apply from the bottom up so earlier ranges stay valid; one didChange per edit.
         for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character))[::-1]:
-            assert isinstance(e, types.TextEdit)
+            assert isinstance(e, types.TextEdit | types.AnnotatedTextEdit)
             s, t = e.range.start, e.range.end
             self.change((s.line, s.character), (t.line, t.character), e.new_text)
         return True

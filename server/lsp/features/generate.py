@@ -34,6 +34,8 @@ from prosepy.server.generation.requests import (
     requests_in_range,
 )
 from prosepy.server.lines import split_lines
+from prosepy.server.lsp.features import generated_results
+from prosepy.server.lsp.features.hover import language_of
 from prosepy.server.lsp.progress import work_done
 from prosepy.server.lsp.providers import CodeActionProvider
 from prosepy.server.models.base import CancelToken
@@ -142,6 +144,7 @@ class GenerateActions(CodeActionProvider):
             previous.cancel("superseded by a newer request")
         cancel = self.running[slot] = CancelToken()
         tokens = 0
+        phase = "generating"
         start = time.monotonic()
 
         def on_token(_piece: str) -> None:  # the model's thread (an int increment is safe)
@@ -150,16 +153,25 @@ class GenerateActions(CodeActionProvider):
 
         def waiting() -> str:
             elapsed = time.monotonic() - start
-            if tokens == 0:
+            if tokens == 0 and phase == "generating":
                 return f"{WAITING} · {elapsed:.1f} s"
-            return f"{tokens} tokens · {elapsed:.1f} s"
+            return f"{phase} · {tokens} tokens · {elapsed:.1f} s"
 
         loop = asyncio.get_running_loop()
+        shown: list[Callable[[str], None]] = []
+
+        def on_phase(text: str) -> None:  # the generator's thread: report on the loop
+            nonlocal phase
+            phase = text
+            if shown:
+                loop.call_soon_threadsafe(shown[0], waiting())
+
         title = f"prosepy: {request.title(40)}"
         async with work_done(
             ls, title, message=WAITING, cancel=cancel, prefix="prosepy-generate"
         ) as progress:
             progress.keep_reporting(waiting)
+            shown.append(progress.report)
             run = functools.partial(
                 ls.services.generator.run,
                 text,
@@ -168,6 +180,8 @@ class GenerateActions(CodeActionProvider):
                 cancel=cancel,
                 on_token=on_token,
                 locate=_from_worker(loop, locate),
+                on_phase=on_phase,
+                language=language_of(ls),
             )
             try:
                 generated = await loop.run_in_executor(None, run)
@@ -183,6 +197,7 @@ class GenerateActions(CodeActionProvider):
             progress.end_message = (
                 f"{answer.tokens} tokens in {answer.seconds:.1f} s"
                 + (" (cached)" if answer.cached else "")
+                + (f" · {answer.checked.story()}" if answer.checked is not None else "")
                 if answer.draft is not None
                 else answer.message
             )
@@ -194,12 +209,16 @@ class GenerateActions(CodeActionProvider):
             kind = types.MessageType.Info if cancelled else types.MessageType.Warning
             ls.show_message(f"prosepy: {generated.message}", kind)
             return None
-        ls.services.regions.expect(
-            uri,
-            Region(
-                target.request.key, placement.code_start, placement.code_lines, generated.findings
-            ),
+        region = Region(
+            target.request.key,
+            placement.code_start,
+            placement.code_lines,
+            generated.findings,
+            answer.verdict,
         )
+        ls.services.regions.expect(uri, region)
+        if answer.checked is not None and not target.request.indent:
+            generated_results.expect(ls, uri, region, answer.checked)
         return _edit(ls, uri, target.version or 0, placement.edits)
 
 

@@ -1,5 +1,6 @@
 """``textDocument/publishDiagnostics`` (source ``review``): what the review found in generated
-code, kept on the generated lines while the user edits.
+code, and what checking it showed ("passed 2 of 2 examples", "ran without error", "not
+checked: ..."), kept on the generated lines while the user edits.
 
 Generation records each inserted block in ``ls.services.regions`` with its review findings;
 the block is only in the document once the client has applied the edit, so the regions
@@ -43,9 +44,35 @@ def _diagnostic(region: Region, finding: Finding) -> types.Diagnostic:
     )
 
 
+def _check_diagnostic(region: Region) -> types.Diagnostic | None:
+    """The verdict on the first generated line: a Hint when it passed or ran, else more."""
+    verdict = region.verdict
+    if verdict is None or not region.lines:
+        return None
+    first = region.lines[0]
+    start = len(first) - len(first.lstrip())
+    severity = {
+        "passed": types.DiagnosticSeverity.Hint,
+        "ran": types.DiagnosticSeverity.Hint,
+        "unchecked": types.DiagnosticSeverity.Information,
+        "failed": types.DiagnosticSeverity.Warning,
+    }[verdict.kind]
+    mark = "✓ " if verdict.good else ""
+    return types.Diagnostic(
+        range=types.Range(
+            types.Position(region.start, start), types.Position(region.start, len(first))
+        ),
+        message=f"generated code {mark}{verdict.summary}",
+        severity=severity,
+        code=f"check-{verdict.kind}",
+        source="prosepy check",
+    )
+
+
 def publish(ls: ProsepyServer, uri: str) -> None:
     regions = ls.services.regions.regions(uri)
     diags = [_diagnostic(r, f) for r in regions for f in r.findings]
+    diags += [d for r in regions if (d := _check_diagnostic(r)) is not None]
     if diags or ls.diagnostics_of(uri, SOURCE):
         ls.publish_diagnostics(uri, SOURCE, diags)
 
@@ -60,9 +87,9 @@ def on_change(ls: ProsepyServer, params: types.DidChangeTextDocumentParams) -> N
             regions.changed(uri, span, change.text)
         else:
             regions.changed(uri, None, change.text)
-    before = [(r.start, len(r.findings)) for r in regions.regions(uri)]
+    before = [(r.start, len(r.findings), r.verdict) for r in regions.regions(uri)]
     changed = regions.settle(uri, ls.workspace.get_text_document(uri).lines)
-    after = [(r.start, len(r.findings)) for r in regions.regions(uri)]
+    after = [(r.start, len(r.findings), r.verdict) for r in regions.regions(uri)]
     if changed or before != after or ls.diagnostics_of(uri, SOURCE):
         publish(ls, uri)
 

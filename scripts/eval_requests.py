@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Realistic requests through the real server, execution checking on and off, in one run.
+
+Each case of ``request_set.py`` (EN and ZH; module level, functions, methods, loops, data in
+variables, standard-library imports) is opened in a server started as an editor would start
+it (``python -m prosepy.server`` over stdio), generated with the code action (resolved as
+VS Code does), the edit applied, and the file run in a plain subprocess: passed when its
+output is the expected one. The same cases go through a server with ``generate.check`` off
+and one with it on. Printed: passed/total and median seconds per request (code action to
+edit) for each, side by side, with the machine's load average; then every case's outcome.
+
+    .venv/bin/python scripts/eval_requests.py [--only NAME,...] [--settings JSON]
+        [--modes off,on] [--out FILE.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from request_set import CASES, Case  # noqa: E402
+
+
+async def start(options: dict[str, Any]) -> LanguageClient:
+    import pytest_lsp
+
+    client = LanguageClient("eval-requests", "1")
+    client.messages = []  # type: ignore[attr-defined]
+    client.ends = []  # type: ignore[attr-defined]
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE)
+    def show(params: types.ShowMessageParams) -> None:
+        client.messages.append(params.message)  # type: ignore[attr-defined]
+
+    @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+    def create(params: Any) -> None:
+        return None
+
+    @client.feature(types.PROGRESS)
+    def progress(params: Any) -> None:
+        value = params.value if isinstance(params.value, dict) else {}
+        if value.get("kind") == "end":
+            client.ends.append(value.get("message") or "")  # type: ignore[attr-defined]
+
+    for method in (
+        "prosepy/modelStatus",
+        "prosepy/runResult",
+        "prosepy/inlineResults",
+        types.WINDOW_LOG_MESSAGE,
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+    ):
+        client.feature(method)(lambda *args: None)
+
+    @client.feature(types.WORKSPACE_CONFIGURATION)
+    def configuration(params: types.ConfigurationParams) -> list[None]:
+        return [None for _ in params.items]
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    await client.start_io(sys.executable, "-m", "prosepy.server", env=env, cwd=str(ROOT))
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
+            initialization_options=options,
+        )
+    )
+    client.initialized(types.InitializedParams())
+    return client
+
+
+def apply(text: str, edit: types.WorkspaceEdit, uri: str) -> str:
+    edits: list[Any] = []
+    if edit.document_changes:
+        for change in edit.document_changes:
+            edits.extend(change.edits)  # type: ignore[union-attr]
+    elif edit.changes:
+        edits = list(edit.changes[uri])
+    lines = text.splitlines(keepends=True)
+
+    def offset(pos: types.Position) -> int:
+        return sum(len(line) for line in lines[: pos.line]) + pos.character
+
+    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character))[::-1]:
+        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end) :]
+    return text
+
+
+def run(text: str, folder: Path) -> tuple[str, str]:
+    path = folder / "case.py"
+    path.write_text(text, encoding="utf-8")
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(path)],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "", "timeout"
+    return proc.stdout, (proc.stderr.strip().splitlines() or [""])[-1]
+
+
+def same(out: str, expected: tuple[str, ...]) -> bool:
+    got = [line.strip() for line in out.strip().splitlines()]
+    return any(got == [line.strip() for line in want.splitlines()] for want in expected)
+
+
+async def evaluate(case: Case, client: LanguageClient, folder: Path) -> dict[str, Any]:
+    uri = (folder / f"{case.name}.py").as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="python", version=1, text=case.text)
+        )
+    )
+    start = time.monotonic()
+    found = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            range=types.Range(types.Position(case.line, 0), types.Position(case.line, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=["quickfix.prosepy.generate"]),
+        )
+    )
+    actions = [a for a in found or [] if isinstance(a, types.CodeAction)]
+    record: dict[str, Any] = {"name": case.name, "where": case.where, "lang": case.language}
+    if not actions:
+        return {**record, "passed": False, "why": "no action", "seconds": 0.0}
+    resolved = await client.code_action_resolve_async(actions[0])
+    seconds = time.monotonic() - start
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
+    )
+    end = client.ends[-1] if client.ends else ""  # type: ignore[attr-defined]
+    if resolved.edit is None:
+        why = client.messages[-1] if client.messages else "no edit"  # type: ignore[attr-defined]
+        return {**record, "passed": False, "why": why, "seconds": seconds, "progress": end}
+    text = apply(case.text, resolved.edit, uri)
+    out, err = run(text, folder)
+    ok = same(out, case.expected)
+    return {
+        **record,
+        "passed": ok,
+        "why": "" if ok else (err or f"printed {out.strip()[:80]!r}"),
+        "seconds": seconds,
+        "progress": end,
+        "code": text,
+    }
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="comma-separated case names")
+    parser.add_argument("--modes", default="off,on", help="checking off and/or on")
+    parser.add_argument("--settings", default="{}", help="more prosepy settings as JSON")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    cases = [c for c in CASES if not args.only or c.name in args.only.split(",")]
+    extra = json.loads(args.settings)
+    load = os.getloadavg()
+    results: dict[str, list[dict[str, Any]]] = {}
+    out = args.out.open("w", encoding="utf-8") if args.out else None
+    for mode in args.modes.split(","):
+        options = {
+            "model": {"nThreads": args.threads, **extra.get("model", {})},
+            "generate": {
+                "maxTokens": 384,
+                "timeBudgetS": 600,
+                "check": mode == "on",
+                **extra.get("generate", {}),
+            },
+        }
+        client = await start(options)
+        folder = Path(tempfile.mkdtemp(prefix=f"prosepy-requests-{mode}-"))
+        results[mode] = []
+        for case in cases:
+            record = await evaluate(case, client, folder)
+            record["mode"] = mode
+            results[mode].append(record)
+            mark = "pass" if record["passed"] else "FAIL"
+            print(
+                f"[{mode:3}] {case.name:14} {mark} {record['seconds']:6.1f} s  "
+                f"{record.get('progress', '')[:60]}  {record['why'][:70]}",
+                flush=True,
+            )
+            if out is not None:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.flush()
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+    model = extra.get("model", {}).get("path", "") or "bundled Qwen2.5-Coder-0.5B"
+    print(
+        f"\n{len(cases)} requests, model {model}, {args.threads} thread(s); load average at "
+        f"start {load[0]:.2f}, at end {os.getloadavg()[0]:.2f}\n"
+    )
+    print("| checking | passed | median s/request | vs checking off |")
+    print("|---|---|---|---|")
+    base = statistics.median([r["seconds"] for r in results.get("off", [])] or [0.0])
+    for mode, records in results.items():
+        passed = sum(r["passed"] for r in records)
+        median = statistics.median([r["seconds"] for r in records] or [0.0])
+        ratio = f"{median / base:.2f}x" if base else "—"
+        print(f"| {mode} | {passed}/{len(records)} | {median:.1f} | {ratio} |")
+    for where in ("module", "loop", "function", "method"):
+        parts = []
+        for mode, records in results.items():
+            subset = [r for r in records if r["where"] == where]
+            parts.append(f"{mode} {sum(r['passed'] for r in subset)}/{len(subset)}")
+        print(f"- {where}: " + ", ".join(parts))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))

@@ -1,0 +1,108 @@
+"""Examples the user wrote become checks: doctests, `f(x) == y` lines, `# e.g.`, asserts."""
+
+from __future__ import annotations
+
+from prosepy.server.generation.context import gather
+from prosepy.server.generation.examples import (
+    claim_examples,
+    doctest_examples,
+    gather_examples,
+    request_examples,
+)
+from prosepy.server.generation.requests import request_at
+from prosepy.server.lines import line_texts
+
+
+def test_doctests_with_continuations_setup_and_output() -> None:
+    doc = """Stack.
+
+    >>> s = Stack()
+    >>> for i in range(3):
+    ...     s.push(i)
+    >>> s.pop()
+    2
+    >>> s.pop(); s.size()
+    1
+    """
+    found = doctest_examples(doc)
+    assert [(e.source, e.expected, e.setup) for e in found] == [
+        ("s = Stack()", None, True),
+        ("for i in range(3):\n    s.push(i)", None, True),
+        ("s.pop()", "2", False),
+        ("s.pop(); s.size()", "1", False),
+    ]
+
+
+def test_prose_is_not_a_doctest() -> None:
+    assert doctest_examples(">>> this is not python at all (\n1\n") == []
+
+
+def test_claims_in_a_docstring_only_for_the_function() -> None:
+    doc = """Examples:
+    add(2, 3) ➞ 5
+    add(-1, 1) == 0
+    the result => something
+    other(1) == 2
+    For add(1, 1) the answer is two
+    """
+    found = claim_examples(doc, "add")
+    assert [(e.source, e.expected) for e in found] == [("add(2, 3)", "5"), ("add(-1, 1)", "0")]
+
+
+def test_request_examples_in_english_and_chinese() -> None:
+    text = "# nl: double it\n# e.g. double(2) == 4\n# 例如 double(3) -> 6\n"
+    request = request_at(line_texts(text), 0)
+    assert request is not None
+    found = request_examples(request)
+    assert [(e.source, e.expected, e.origin) for e in found] == [
+        ("double(2)", "4", "request"),
+        ("double(3)", "6", "request"),
+    ]
+
+
+def test_asserts_below_the_request_and_below_the_function() -> None:
+    text = (
+        "def area(w, h):\n"
+        '    """Area."""\n'
+        "    # nl: return the area\n"
+        "\n"
+        "assert area(2, 3) == 6\n"
+        "assert area(0, 3) == 0\n"
+        "print('done')\n"
+        "assert area(1, 1) == 1\n"
+    )
+    lines = line_texts(text)
+    request = request_at(lines, 2)
+    assert request is not None
+    context = gather(lines, request)
+    found = gather_examples(lines, request, context, top_end=2)
+    assert [e.source for e in found] == ["assert area(2, 3) == 6", "assert area(0, 3) == 0"]
+    assert all(e.expected is None and e.origin == "assert" for e in found)
+
+
+def test_doctest_of_the_enclosing_method_and_class() -> None:
+    text = (
+        "class Stack:\n"
+        '    """A stack.\n'
+        "\n"
+        "    >>> s = Stack(); s.push(1); s.pop()\n"
+        "    1\n"
+        '    """\n'
+        "    def __init__(self):\n"
+        "        self.items = []\n"
+        "    def push(self, x):\n"
+        "        self.items.append(x)\n"
+        "    def pop(self):\n"
+        '        """Remove the last item.\n'
+        "\n"
+        "        >>> s = Stack(); s.push(5); s.push(6); s.pop()\n"
+        "        6\n"
+        '        """\n'
+        "        # nl: remove and return the last item\n"
+    )
+    lines = line_texts(text)
+    request = request_at(lines, 16)
+    assert request is not None
+    context = gather(lines, request)
+    found = gather_examples(lines, request, context, top_end=16)
+    assert [e.expected for e in found] == ["6", "1"]
