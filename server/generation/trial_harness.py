@@ -63,6 +63,8 @@ def _describe(exc: BaseException, filename: str) -> dict[str, Any]:
                     for k, v in list(frame.f_locals.items())[:20]
                     if not k.startswith("__")
                 }
+            else:  # at module level: the names the failing line uses
+                local_values = _line_values(frame, linecache.getline(filename, tb.tb_lineno))
         tb = tb.tb_next
     te = traceback.TracebackException.from_exception(exc, limit=30)
     te.stack = traceback.StackSummary.from_list(
@@ -82,6 +84,22 @@ def _describe(exc: BaseException, filename: str) -> dict[str, Any]:
         "traceback": text,
         "locals": local_values,
         "filename": getattr(exc, "filename", None) if isinstance(exc, OSError) else None,
+    }
+
+
+def _line_values(frame: Any, line: str) -> dict[str, str]:
+    try:
+        tree = ast.parse(line.strip())
+    except SyntaxError:
+        try:
+            tree = ast.parse(line.strip() + "\n    pass")
+        except SyntaxError:
+            return {}
+    names = dict.fromkeys(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+    return {
+        name: _short(frame.f_globals[name])
+        for name in list(names)[:10]
+        if name in frame.f_globals and not callable(frame.f_globals[name])
     }
 
 

@@ -185,13 +185,22 @@ class SandboxTrials:
 
         self.timeout_s = timeout_s
         self._manager = SandboxManager(self._settings(run))
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="prosepy-trials", daemon=True
-        )
-        self._thread.start()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._closed = False
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the sandbox's coroutines run on, started at the first trial."""
+        with self._start_lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(
+                    target=self._loop.run_forever, name="prosepy-trials", daemon=True
+                )
+                self._thread.start()
+            return self._loop
 
     def _settings(self, run: RunSettings) -> RunSettings:
         return dataclasses.replace(run, mode="fresh", timeout_s=min(run.timeout_s, self.timeout_s))
@@ -209,8 +218,9 @@ class SandboxTrials:
         marker = f"\x00prosepy-trial-{secrets.token_hex(8)}\x00"
         key = f"trial-{next(self._ids)}"
         source = harness_source(trial, marker, max(0.5, self.timeout_s / 2))
+        loop = self._running_loop()
         future = asyncio.run_coroutine_threadsafe(
-            self._manager.run(key, source, 0, "<prosepy-trial>", trial.folder), self._loop
+            self._manager.run(key, source, 0, "<prosepy-trial>", trial.folder), loop
         )
         try:
             result = future.result(timeout=self.timeout_s + 30)
@@ -218,7 +228,11 @@ class SandboxTrials:
             logger.warning("trial failed to run: %r", exc)
             return TrialReport(unavailable=f"the sandbox failed: {exc!r}")
         finally:
-            asyncio.run_coroutine_threadsafe(self._manager.close(key), self._loop)
+            closing = asyncio.run_coroutine_threadsafe(self._manager.close(key), loop)
+            try:
+                closing.result(timeout=10)  # fresh mode: the sandbox is gone already
+            except Exception:
+                logger.debug("closing trial %s failed", key, exc_info=True)
         data = read_report(result.stdout, marker)
         if data is None:
             error = result.error
@@ -244,7 +258,11 @@ class SandboxTrials:
             return
         self._closed = True
         self._manager.shutdown()
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=1)
+            if not self._thread.is_alive():
+                self._loop.close()
 
 
 def shown_lines(report: TrialReport, trial: Trial, width: int = 100) -> list[tuple[int, str, str]]:
