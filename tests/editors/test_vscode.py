@@ -217,6 +217,10 @@ def test_vscode_runs_with_the_users_python_and_follows_a_change(tmp_path: Path) 
     assert after == ["→ 'env-b'"], seen["switch_python"]
     # one server all along
     assert log.count("-m prosepy.server serve (") == 1, log[-2000:]
+    # its log line reached the log channel once, at its own level, without the client
+    # library's "[Info  - 10:31:02 AM]" prefix
+    serving = [line for line in log.splitlines() if "serving code-server" in line]
+    assert len(serving) == 1 and "[info] prosepy: prosepy " in serving[0], serving
 
 
 @pytest.mark.parametrize("trusted", [False, True], ids=["restricted", "trusted"])
