@@ -137,6 +137,39 @@ def _unwrap_function(code: str, name: str) -> str:
     return "\n".join([*kept, inner]) if kept else inner
 
 
+_BLOCKS = ("for ", "async for ", "while ", "with ", "async with ", "if ")
+
+
+def _unwrap_block(code: str, echo: list[str]) -> str:
+    """If the reply rewrites the loop (or ``with``/``if`` block) the request sits in, keep the
+    body: asked inside ``for n in xs:``, the 0.5B model answered with the whole loop again,
+    which inserted a second loop inside the first."""
+    headers = {
+        line.strip()
+        for line in echo[-16:]
+        if line.strip().startswith(_BLOCKS) and line.rstrip().endswith(":")
+    }
+    if not headers:
+        return code
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    lines = line_texts(code)
+    body = [n for n in tree.body if not isinstance(n, ast.Import | ast.ImportFrom)]
+    if len(body) != 1 or not isinstance(
+        body[0], ast.For | ast.AsyncFor | ast.While | ast.With | ast.AsyncWith | ast.If
+    ):
+        return code
+    block = body[0]
+    if lines[block.lineno - 1].strip() not in headers or getattr(block, "orelse", None):
+        return code
+    inner = block.body
+    first, last = inner[0].lineno - 1, inner[-1].end_lineno or inner[-1].lineno
+    kept = [line for n in tree.body if n is not block for line in _lines_of(lines, n)]
+    return "\n".join([*kept, textwrap.dedent("\n".join(lines[first:last]))])
+
+
 def _drop_echo(lines: list[str], echo: list[str]) -> list[str]:
     """Remove leading lines that repeat the code just above the insertion point.
 
@@ -231,13 +264,14 @@ def clean_reply(
     code = textwrap.dedent(code).strip("\n")
     if function:
         code = _unwrap_function(code, function)
+    code = _unwrap_block(code, echo or [])
     lines = [line for line in line_texts(code) if not _NL_LINE.match(line)]
     code, imports = split_imports("\n".join(lines).strip("\n"))
     after = echo_after or []
     lines = _drop_echo(line_texts(code), [*(echo or []), *after])
     # A copy of the code below the request, at the end of the answer, goes too.
     lines = _drop_echo(lines[::-1], after[::-1])[::-1]
-    code = "\n".join(lines).strip("\n")
+    code = _unwrap_block("\n".join(lines).strip("\n"), echo or [])
     if not code.strip() and not imports:
         raise CleanError(NO_CODE)
     if not code.strip():

@@ -68,3 +68,16 @@ def test_missing_standard_imports_are_found() -> None:
     assert missing_imports(code, {"s", "root", "os"}) == ["import json", "import math"]
     assert missing_imports("def f(json):\n    return json.x", set()) == []
     assert missing_imports("print(sum(range(3)))", set()) == []
+
+
+def test_a_loop_rewritten_around_the_request_gives_its_body() -> None:
+    reply = "```python\nfor n in [3, 4, 5]:\n    print(n ** 2)\n```"
+    echo = ["for n in [3, 4, 5]:", "    # nl: print n squared"]
+    assert clean_reply(reply, None, echo).code == "print(n ** 2)"
+    # a different loop is the model's own code: kept
+    other = "```python\nfor i in range(3):\n    print(i)\n```"
+    assert clean_reply(other, None, echo).code == "for i in range(3):\n    print(i)"
+    # the copied accumulator goes first, then the loop around it
+    total = "```python\ntotal = 0\nfor x in [1, 2]:\n    total += x * 10\n```"
+    echo = ["total = 0", "for x in [1, 2]:", "    # nl: add x times 10 to total"]
+    assert clean_reply(total, None, echo).code == "total += x * 10"
