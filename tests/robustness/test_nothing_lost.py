@@ -20,6 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from prosepy.server.generation.requests import request_at
+from prosepy.server.lines import line_texts
 from tests.robustness.editor import Doc, Editor, lsp_lines, scripted_model
 
 DIR = Path(tempfile.mkdtemp(prefix="prosepy-nothing-lost-"))
@@ -140,11 +142,17 @@ def test_every_typed_character_survives(
             if at is not None:
                 expected += _generate(ed, doc, path, at, True, second)
                 assert len(doc.kept("ou")) == expected, ("regeneration lost text", doc.applied)
-        # the server's copy is still the client's: a request found by the client is offered
+        # the server's copy is still the client's: what the request finder sees in the
+        # client's text is what the server offers (typing can legitimately turn the request
+        # into string contents, e.g. 'a' typed inside the closing quotes of """doc""")
         at = _request_line(doc)
         if at is not None:
             titles = [a["title"] for a in ed.generate_actions(doc, at)]
-            assert "Generate code: make items" in titles
+            found = request_at(line_texts(doc.text), at)
+            assert ("Generate code: make items" in titles) == (found is not None), (
+                doc.text,
+                titles,
+            )
     finally:
         doc.close()
         ed.docs.pop(doc.uri, None)
