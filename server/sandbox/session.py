@@ -149,8 +149,6 @@ class SandboxManager:
                 fsize_bytes=s.disk_mb * 1024 * 1024,
                 nofile=NOFILE,
             ),
-            workdir_bytes=spec.disk_bytes if spec.bwrap else 0,
-            workdir_inodes=spec.disk_inodes if spec.bwrap else 0,
         )
 
     # -- sessions ---------------------------------------------------------------------------
@@ -210,7 +208,12 @@ class SandboxManager:
                 cpu_s=settings.timeout_s,
             )
             outcome = await loop.run_in_executor(
-                self.executor, box.execute, message, settings.timeout_s, settings.output_bytes
+                self.executor,
+                box.execute,
+                message,
+                settings.timeout_s,
+                settings.output_bytes,
+                not fresh,
             )
             result = report.build(
                 outcome, settings, span, box.layers, session.notes + restarted_notes

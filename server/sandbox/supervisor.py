@@ -96,6 +96,8 @@ class Sandbox:
         parent = "0" if spec.bwrap else str(os.getpid())
         argv = [spec.python, "-I", "-B", "-u", "-X", "utf8", CHILD, str(ctl_r), str(res_w)]
         argv += [hello_id, parent]
+        if spec.bwrap:  # the child caps its working directory in inodes too, at once
+            argv += [self.workdir, str(spec.disk_bytes), str(spec.disk_inodes)]
         child_fds = [ctl_r, res_w]
         info_r = -1
         if spec.bwrap:
@@ -171,17 +173,22 @@ class Sandbox:
             self.layers.append("disk_watch")
         self.problems = list(ready.problems)
         self.own_threads = max(1, ready.threads)
-        self.freeze()
         return ready
 
     # -- one run --------------------------------------------------------------------------
-    def execute(self, run: protocol.Run, timeout_s: float, output_cap: int) -> RunOutcome:
+    def execute(
+        self, run: protocol.Run, timeout_s: float, output_cap: int, keep: bool = True
+    ) -> RunOutcome:
         """Send one run and collect its result, output and fate; never blocks past the timeout
-        (plus the grace period) and never raises: whatever went wrong ends in a kill."""
+        (plus the grace period) and never raises: whatever went wrong ends in a kill.
+
+        ``keep``: the interpreter serves later runs, so it is stopped until the next one (a
+        throwaway interpreter, killed right after, is not).
+        """
         start = time.monotonic()
         self.busy = True
         try:
-            return self._execute(run, timeout_s, Output(output_cap), start)
+            return self._execute(run, timeout_s, Output(output_cap), start, keep)
         except Exception as exc:  # the pipes' contents must never take the supervisor down
             self.kill()
             why = f"the supervisor stopped it ({type(exc).__name__}: {exc})"
@@ -190,7 +197,7 @@ class Sandbox:
             self.busy = False
 
     def _execute(
-        self, run: protocol.Run, timeout_s: float, out: Output, start: float
+        self, run: protocol.Run, timeout_s: float, out: Output, start: float, keep: bool
     ) -> RunOutcome:
         outcome = RunOutcome(result=None)
         streams = {self.proc.stdout.fileno(): "stdout", self.proc.stderr.fileno(): "stderr"}  # type: ignore[union-attr]
@@ -245,7 +252,8 @@ class Sandbox:
         else:
             left = outcome.result.threads_left if outcome.result else 0
             outcome.threads_left = max(left, self._extra_threads())
-            self.freeze()
+            if keep:
+                self.freeze()
         outcome.wall_ms = _ms(start)
         return outcome
 
@@ -290,12 +298,16 @@ class Sandbox:
         except (ProcessLookupError, PermissionError):
             pass
 
-    def freeze(self) -> None:
-        """Stop every thread of the interpreter until the next request (and wait until it is:
-        a stop is delivered asynchronously)."""
+    def freeze(self, wait: bool = False) -> None:
+        """Stop every thread of the interpreter until the next request.
+
+        The stop takes effect the next time each thread enters the kernel or is scheduled
+        (within a scheduler tick); ``wait`` also waits until it has, which on a loaded
+        machine can take a while, so the result path does not.
+        """
         self._signal(signal.SIGSTOP)
         settle = time.monotonic() + FREEZE_SETTLE_S
-        while time.monotonic() < settle:
+        while wait and time.monotonic() < settle:
             try:
                 with open(f"/proc/{self.pid}/stat") as handle:
                     state = handle.read().rsplit(")", 1)[1].split()[0]

@@ -19,6 +19,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from prosepy.server.config import Settings
+from prosepy.server.sandbox.doctor import doctor_checks
 from prosepy.server.sandbox.layers import EXPECTED, SESSION
 from tests.sandbox.conftest import MODE, Env, children, sandbox_processes
 
@@ -38,6 +40,16 @@ async def test_the_layers_of_this_mode_are_all_active(env: Env):
         assert len(result.unrestricted) == 2, result.unrestricted
     else:
         assert any("process ids" in u for u in result.unrestricted)
+
+
+async def test_doctor_says_what_every_result_says(env: Env):
+    """``prosepy doctor`` and each result agree on the layers and on what stays open."""
+    result = await env.run("1")
+    checks = {c.name: c for c in doctor_checks(Settings(run=env.manager.settings))}
+    assert checks["strength"].detail.startswith(result.strength)
+    assert checks["not restricted"].detail == "; ".join(result.unrestricted)
+    for layer in result.layers:
+        assert checks[layer].status == "ok", checks[layer]
 
 
 async def test_positive_control_document_folder_is_readable(env: Env):

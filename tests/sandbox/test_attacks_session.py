@@ -14,7 +14,7 @@ import sys
 import psutil
 import pytest
 
-from tests.sandbox.conftest import Env, sandbox_processes
+from tests.sandbox.conftest import Env
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox's layers are Linux's")
 
@@ -34,30 +34,29 @@ def _session_process(env: Env) -> psutil.Process:
 
 
 async def test_a_thread_left_running_ends_the_session(env: Env):
-    first = await env.run(
-        """
-        import threading
-        state = {"x": 1}
-        def spin():
-            while True:
-                state["x"] += 1
-        threading.Thread(target=spin, daemon=True).start()
-        """
+    running = asyncio.ensure_future(
+        env.run(
+            """
+            import threading, time
+            state = {"x": 1}
+            def spin():
+                while True:
+                    state["x"] += 1
+            threading.Thread(target=spin, daemon=True).start()
+            time.sleep(0.1)
+            """
+        )
     )
+    while "doc" not in env.manager.sessions or env.manager.sessions["doc"].box is None:
+        await asyncio.sleep(0.01)
+    spinning = psutil.Process(env.manager.sessions["doc"].box.pid)  # type: ignore[union-attr]
+    first = await running
     assert first.session_restarted and any("thread" in n for n in first.notes), first
     assert env.manager.sessions["doc"].box is None  # the interpreter is gone, not reused
     later = await env.run("state")
     assert later.error is not None and later.error.type == "NameError"
-    # Nothing of it spins on: the only interpreters left are the new session's (stopped
-    # between runs) and the warm spares (which never ran a snippet).
-    spares = {box.pid for box in env.manager.pool._ready.values()}
-    for _ in range(100):  # the old interpreter is killed off the result's path
-        states = [_status(p) for p in sandbox_processes() if p.pid not in spares]
-        states = [s for s in states if s != "gone"]
-        if states == [psutil.STATUS_STOPPED]:
-            break
-        await asyncio.sleep(0.05)
-    assert states == [psutil.STATUS_STOPPED], states
+    gone, alive = psutil.wait_procs([spinning], timeout=5)  # killed off the result's path
+    assert not alive, [(p.pid, _status(p)) for p in alive]
 
 
 async def test_threads_that_finish_and_thread_pools_keep_the_session(env: Env):
@@ -86,6 +85,10 @@ async def test_threads_that_finish_and_thread_pools_keep_the_session(env: Env):
 async def test_the_session_is_frozen_between_runs(env: Env):
     await env.run("x = 1")
     proc = _session_process(env)
+    for _ in range(200):  # the stop is sent with the result and takes effect at once or so
+        if proc.status() == psutil.STATUS_STOPPED:
+            break
+        await asyncio.sleep(0.005)
     assert proc.status() == psutil.STATUS_STOPPED
     cpu = proc.cpu_times()
     await asyncio.sleep(0.3)

@@ -88,7 +88,7 @@ def test_decoding_never_raises(value: object):
 
 def test_typed_messages_round_trip():
     init = protocol.Init(
-        id="i", workdir="/w", limits=protocol.Limits(1, 2, 3, 4, 5), folder="/f", workdir_inodes=9
+        id="i", workdir="/w", limits=protocol.Limits(1, 2, 3, 4, 5), folder="/f", network=True
     )
     assert protocol.decode(protocol.encode(init), protocol.Init) == init
     result = protocol.Result(

@@ -1,4 +1,4 @@
-"""The sandboxed interpreter: ``python -I -B -u -X utf8 child.py CTL_FD RESULT_FD HELLO_ID PARENT``.
+"""The sandboxed interpreter: ``python -I -B -u -X utf8 child.py CTL_FD RESULT_FD ID PARENT [...]``.
 
 Started warm (interpreter up, modules imported) before any run is asked for. The supervisor
 then sends :class:`~protocol.Init` on the control pipe; the process confines itself (private
@@ -134,16 +134,15 @@ def link_folder(folder: str, workdir: str, limit: int = 2000) -> None:
             pass
 
 
-def setup(init: Any) -> Any:
-    """Apply every layer asked for; report what took."""
+def setup(init: Any, quota: str) -> Any:
+    """Apply every layer asked for; report what took (``quota``: see :func:`main`)."""
     layers: list[str] = []
     problems: list[str] = []
+    if quota == "yes":
+        layers.append("disk_quota")
+    elif quota == "failed":
+        problems.append("the working directory could not get a private, capped tmpfs")
     os.chdir(init.workdir)
-    if init.workdir_inodes:
-        if confine.private_workdir(init.workdir, init.workdir_bytes, init.workdir_inodes):
-            layers.append("disk_quota")
-        else:
-            problems.append("the working directory could not get a private, capped tmpfs")
     if init.folder:
         link_folder(init.folder, init.workdir)
     limit_problems = confine.apply_rlimits(init.limits)
@@ -269,8 +268,18 @@ class Session:
 
 
 def main() -> None:
+    """argv: CTL_FD RESULT_FD HELLO_ID PARENT [WORKDIR BYTES INODES].
+
+    With the last three (strong mode) the working directory becomes a private tmpfs capped in
+    bytes and inodes right away, while the interpreter is a warm spare nobody waits for.
+    """
     ctl_fd, res_fd, hello_id, parent = sys.argv[1:5]
     confine.die_with_parent(int(parent))
+    quota = "no"
+    if len(sys.argv) >= 8:
+        workdir, size, inodes = sys.argv[5], int(sys.argv[6]), int(sys.argv[7])
+        quota = "yes" if confine.private_workdir(workdir, size, inodes) else "failed"
+    seccomp.prepare(os.getpid())  # while nobody waits: confining is then quicker
     os.set_inheritable(int(ctl_fd), False)
     os.set_inheritable(int(res_fd), False)
     channel = Channel(int(ctl_fd), int(res_fd))
@@ -281,7 +290,7 @@ def main() -> None:
     if init is None:
         return
     try:
-        ready = setup(init)
+        ready = setup(init, quota)
     except Exception as exc:
         ready = protocol.Ready(id=init.id, problems=[f"setup failed: {exc!r}"])
         channel.send(ready)

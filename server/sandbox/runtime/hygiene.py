@@ -29,6 +29,7 @@ from typing import Any
 
 DAEMON_GRACE_S = 0.2
 OS_THREADS_GRACE_S = 0.5
+SIGNALS = sorted(set(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP})
 
 
 def os_threads() -> int:
@@ -86,20 +87,49 @@ def end_threads(before: set[int], own_threads: int) -> int:
     return max(0, left)
 
 
+def _signal_masks() -> dict[str, int]:
+    """This process's signal dispositions and pending signals as the kernel has them."""
+    masks: dict[str, int] = {}
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key in ("SigPnd", "ShdPnd", "SigIgn", "SigCgt"):
+                    masks[key] = int(value, 16)
+    except (OSError, ValueError):
+        pass
+    return masks
+
+
 def reset_signals(int_handler: Any) -> None:
-    """Every handler back to the interpreter's start-up one; pending signals discarded."""
+    """Every handler back to the interpreter's start-up one; pending signals discarded.
+
+    Reads the dispositions from the kernel (``/proc/self/status``), which also sees handlers
+    installed through ctypes, and touches only the signals that differ or are pending.
+    """
     start_up = {signal.SIGINT: int_handler, signal.SIGPIPE: signal.SIG_IGN}
     if hasattr(signal, "SIGXFSZ"):
         start_up[signal.SIGXFSZ] = signal.SIG_IGN
     # A fault ignored even for an instant would loop on the faulting instruction.
     faults = {signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL, signal.SIGTRAP}
-    for sig in signal.valid_signals():
-        if sig in (signal.SIGKILL, signal.SIGSTOP):
-            continue
+    masks = _signal_masks()
+    pending = masks.get("SigPnd", -1) | masks.get("ShdPnd", -1)
+    ignored, caught = masks.get("SigIgn", -1), masks.get("SigCgt", -1)
+    for sig in SIGNALS:
+        bit = 1 << (sig - 1)
+        want = start_up.get(sig, signal.SIG_DFL)
+        if masks and not pending & bit:
+            is_ignored, is_caught = bool(ignored & bit), bool(caught & bit)
+            if want == signal.SIG_IGN and is_ignored and not is_caught:
+                continue
+            if want == signal.SIG_DFL and not is_ignored and not is_caught:
+                continue
+            if sig == signal.SIGINT and is_caught and signal.getsignal(sig) is want:
+                continue
         try:
             if sig not in faults:
                 signal.signal(sig, signal.SIG_IGN)  # discards a pending one
-            signal.signal(sig, start_up.get(sig, signal.SIG_DFL))
+            signal.signal(sig, want)
         except (OSError, ValueError, RuntimeError):
             pass
     signal.pthread_sigmask(signal.SIG_SETMASK, set())

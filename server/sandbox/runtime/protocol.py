@@ -55,10 +55,6 @@ class Init:
     limits: Limits
     folder: str | None = None
     network: bool = False
-    #: Mount a private tmpfs of this many bytes and inodes over ``workdir`` (needs a user
-    #: namespace; bubblewrap's sandbox has one); 0 leaves ``workdir`` as it is.
-    workdir_bytes: int = 0
-    workdir_inodes: int = 0
     landlock: bool = True
     seccomp: bool = True
     type: str = "init"
@@ -207,8 +203,6 @@ def _init(raw: dict[str, Any]) -> Init:
         limits=_limits(raw["limits"]),
         folder=None if folder is None else _str(folder, 4096),
         network=bool(raw.get("network", False)),
-        workdir_bytes=_int(raw.get("workdir_bytes", 0)),
-        workdir_inodes=_int(raw.get("workdir_inodes", 0)),
         landlock=bool(raw.get("landlock", True)),
         seccomp=bool(raw.get("seccomp", True)),
     )
