@@ -78,6 +78,8 @@ export interface InlineItem {
   label: string;
   /** The whole text behind the label (the value's repr, the output, the traceback). */
   detail: string;
+  /** A line above that it depends on was edited after it ran (the label says "(stale)"). */
+  stale: boolean;
 }
 
 export interface InlineResults {

@@ -13,6 +13,7 @@ export class RunResults implements vscode.Disposable {
   readonly output: vscode.OutputChannel;
   private readonly valueType: vscode.TextEditorDecorationType;
   private readonly errorType: vscode.TextEditorDecorationType;
+  private readonly staleType: vscode.TextEditorDecorationType;
   private readonly items = new Map<string, InlineItem[]>();
   private readonly disposables: vscode.Disposable[] = [];
   private drawInline = true;
@@ -25,6 +26,10 @@ export class RunResults implements vscode.Disposable {
     });
     this.errorType = vscode.window.createTextEditorDecorationType({
       after: { ...after, color: new vscode.ThemeColor("prosepy.inlineErrorForeground") },
+    });
+    // results a later edit above made stale: dimmed (their label also says "(stale)")
+    this.staleType = vscode.window.createTextEditorDecorationType({
+      after: { ...after, color: new vscode.ThemeColor("prosepy.inlineStaleForeground") },
     });
     this.disposables.push(
       vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.paint(e))),
@@ -67,9 +72,9 @@ export class RunResults implements vscode.Disposable {
   private paint(editor: vscode.TextEditor): void {
     const doc = editor.document;
     const items = this.drawInline ? (this.items.get(doc.uri.toString()) ?? []) : [];
-    const options = (kinds: InlineItem["kind"][]): vscode.DecorationOptions[] =>
+    const options = (kinds: InlineItem["kind"][], stale = false): vscode.DecorationOptions[] =>
       items
-        .filter((i) => kinds.includes(i.kind) && i.line < doc.lineCount)
+        .filter((i) => kinds.includes(i.kind) && Boolean(i.stale) === stale && i.line < doc.lineCount)
         .map((i) => {
           const end = doc.lineAt(i.line).range.end;
           const hover = i.kind === "error" ? new vscode.MarkdownString().appendCodeblock(i.detail, "text") : undefined;
@@ -77,6 +82,7 @@ export class RunResults implements vscode.Disposable {
         });
     editor.setDecorations(this.valueType, options(["value", "printed"]));
     editor.setDecorations(this.errorType, options(["error"]));
+    editor.setDecorations(this.staleType, options(["value", "printed", "error"], true));
   }
 
   private writeOutput(result: RunResult): void {
@@ -109,6 +115,7 @@ export class RunResults implements vscode.Disposable {
   dispose(): void {
     this.valueType.dispose();
     this.errorType.dispose();
+    this.staleType.dispose();
     this.output.dispose();
     this.disposables.forEach((d) => void d.dispose());
   }

@@ -3,16 +3,20 @@
 Results belong to lines: a new run replaces the results on the lines it covered, an edit
 that touches a result's line drops it, edits above it move it (so do lines inserted just
 above or below it: Enter at either end of the line), closing the document forgets
-everything. The run feature fills the store; inlay hints, run hovers, run diagnostics and
-the ``prosepy/inlineResults`` notification (what an editor draws after each line) read it.
+everything. An edit of a line that ran makes the results below it that depend on it *stale*
+(``staleness.py``) until they run again. The run feature fills the store; inlay hints, run
+hovers, run diagnostics and the ``prosepy/inlineResults`` notification (what an editor draws
+after each line) read it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
+from prosepy.server.lines import split_lines
+from prosepy.server.lsp import staleness
 from prosepy.server.sandbox.result import LineValue, RunError, RunResult
 
 #: Longest label drawn after a line (characters).
@@ -33,9 +37,17 @@ class InlineItem:
     label: str
     #: The whole text behind the label (a value's repr, the traceback), for a hover.
     detail: str = ""
+    #: A line above it that the result depends on was edited after it ran.
+    stale: bool = False
 
     def to_protocol(self) -> dict[str, object]:
-        return {"line": self.line, "kind": self.kind, "label": self.label, "detail": self.detail}
+        return {
+            "line": self.line,
+            "kind": self.kind,
+            "label": self.label,
+            "detail": self.detail,
+            "stale": self.stale,
+        }
 
 
 def one_line(text: str, limit: int = MAX_LABEL) -> str:
@@ -53,21 +65,31 @@ class DocResults:
     runs: dict[int, RunResult] = field(default_factory=dict)
     error_line: int | None = None
     error: RunError | None = None
+    #: line -> its text when it last ran (an edit of such a line makes results stale)
+    ran: dict[int, str] = field(default_factory=dict)
+    #: result line -> the (0-based) edited line that made it stale
+    stale: dict[int, int] = field(default_factory=dict)
+
+    def last_result_line(self) -> int:
+        return max([*self.values, *self.runs], default=-1)
 
 
 class ResultStore:
     def __init__(self) -> None:
         self.docs: dict[str, DocResults] = {}
 
-    def add(self, uri: str, result: RunResult) -> None:
-        """Replace results on the lines this run covered with its values and error."""
+    def add(self, uri: str, result: RunResult, code: str = "") -> None:
+        """Replace results on the lines this run covered with its values and error; ``code`` is
+        the text that ran (its lines become the ones whose edits make results stale)."""
         doc = self.docs.setdefault(uri, DocResults())
         span = range(result.first_line, result.last_line + 1)
         for line in span:
-            doc.values.pop(line, None)
-            doc.runs.pop(line, None)
+            for mapping in (doc.values, doc.runs, doc.ran, doc.stale):
+                mapping.pop(line, None)
         if doc.error_line is not None and doc.error_line in span:
             doc.error_line, doc.error = None, None
+        for number, text in enumerate(split_lines(code) if code else []):
+            doc.ran[result.first_line + number] = text.rstrip("\r\n")
         for value in result.lines:
             doc.values[value.line] = value
             doc.runs[value.line] = result
@@ -101,15 +123,42 @@ class ResultStore:
                 return None
             return line + delta if line > last else line
 
-        before = (dict(doc.values), doc.error_line)
-        doc.values = {m: v for line, v in doc.values.items() if (m := move(line)) is not None}
-        doc.values = {line: _at(v, line) for line, v in doc.values.items()}
-        doc.runs = {m: r for line, r in doc.runs.items() if (m := move(line)) is not None}
+        before = (dict(doc.values), doc.error_line, dict(doc.stale))
+
+        def moved(mapping: dict[int, Any]) -> dict[int, Any]:
+            return {m: v for line, v in mapping.items() if (m := move(line)) is not None}
+
+        doc.values = {line: _at(v, line) for line, v in moved(doc.values).items()}
+        doc.runs = moved(doc.runs)
+        doc.ran = moved(doc.ran)
+        doc.stale = {
+            line: (m if (m := move(edited)) is not None else first)
+            for line, edited in moved(doc.stale).items()
+        }
         if doc.error_line is not None:
             doc.error_line = move(doc.error_line)
             if doc.error_line is None:
                 doc.error = None
-        return before != (doc.values, doc.error_line) or delta != 0
+        return before != (doc.values, doc.error_line, doc.stale) or delta != 0
+
+    def mark_stale(self, uri: str, edited: int, old_texts: list[str], lines: list[str]) -> bool:
+        """Line ``edited`` (now ``lines[edited]``) held ``old_texts`` when it ran: mark the
+        results below it that depend on it stale. True if any became stale."""
+        doc = self.docs.get(uri)
+        if doc is None:
+            return False
+        new_text = lines[edited] if 0 <= edited < len(lines) else ""
+        names = staleness.changed_names([*old_texts, new_text])
+        affected = staleness.affected_lines(lines, edited, names, doc.last_result_line())
+        fresh = {
+            line
+            for line in affected
+            if line not in doc.stale
+            and (line in doc.runs or line in doc.values or line == doc.error_line)
+        }
+        for line in fresh:
+            doc.stale[line] = edited
+        return bool(fresh)
 
     def forget(self, uri: str) -> None:
         self.docs.pop(uri, None)
@@ -134,7 +183,18 @@ class ResultStore:
             items.append(
                 InlineItem(doc.error_line, "error", one_line("✗ " + text), error.traceback or text)
             )
+        if doc.stale:
+            items = [staled(item) if item.line in doc.stale else item for item in items]
         return sorted(items, key=lambda item: item.line)
+
+
+STALE_MARK = "(stale) "
+STALE_NOTE = "Stale: a line above that this result depends on was edited. Run it again."
+
+
+def staled(item: InlineItem) -> InlineItem:
+    """``item`` marked stale: its label says so (for clients that do not dim it)."""
+    return replace(item, label=one_line(STALE_MARK + item.label), stale=True)
 
 
 def _at(value: LineValue, line: int) -> LineValue:

@@ -1,4 +1,5 @@
-"""``textDocument/inlayHint``: run values at the end of their lines (``→ 5050``).
+"""``textDocument/inlayHint``: run values at the end of their lines (``→ 5050``); a value that
+an edit above it made stale starts with ``(stale)``.
 
 The values come from the run result store (``ls.services.run_results``); after each run the run
 feature sends ``workspace/inlayHint/refresh`` so clients pull them again.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
+
+from prosepy.server.lsp.run_store import STALE_MARK, STALE_NOTE, one_line
 
 if TYPE_CHECKING:
     from prosepy.server.lsp.server import ProsepyServer
@@ -30,12 +33,16 @@ def hints(ls: ProsepyServer, params: types.InlayHintParams) -> list[types.InlayH
             continue
         value = doc.values[line]
         end = len(lines[line].rstrip("\r\n"))
+        label, tooltip = value.text, value.full or None
+        if line in doc.stale:  # a line above it was edited after it ran
+            label = one_line(STALE_MARK + label)
+            tooltip = f"{STALE_NOTE}\n\n{tooltip}" if tooltip else STALE_NOTE
         out.append(
             types.InlayHint(
                 position=types.Position(line, end),
-                label=value.text,
+                label=label,
                 padding_left=True,
-                tooltip=value.full or None,
+                tooltip=tooltip,
             )
         )
     return out

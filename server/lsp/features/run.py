@@ -129,7 +129,7 @@ async def execute(ls: ProsepyServer, command: str, uri: str, pick: Any) -> dict[
         or _same_lines(current.source, text, snippet.first_line, snippet.last_line)
     )
     if unchanged:
-        ls.services.run_results.add(uri, result)
+        ls.services.run_results.add(uri, result, snippet.code)
         run_results.publish(ls, uri)
         run_results.refresh_hints(ls)
     ls.protocol.notify(NOTIFICATION, payload)

@@ -90,6 +90,9 @@ def hover_provider(ls: ProsepyServer, params: types.HoverParams) -> str | None:
         return None
     result = doc.runs[line]
     parts: list[str] = []
+    if line in doc.stale:
+        edited = doc.stale[line] + 1
+        parts.append(f"*Stale: line {edited} was edited after this ran. Run it again to update.*")
     value = doc.values.get(line)
     if value is not None:  # everything from the snippet is shown as literal text
         parts.append("**Value**\n" + fenced(value.full or value.text, "python"))
@@ -142,7 +145,12 @@ def on_change(ls: ProsepyServer, params: types.DidChangeTextDocumentParams) -> N
         if isinstance(change, types.TextDocumentContentChangePartial):
             start, end = change.range.start, change.range.end
             kind = _edit_kind(ls, uri, change, single)
+            doc = results.docs[uri]
+            old = [doc.ran[n] for n in range(start.line, end.line + 1) if n in doc.ran]
             moved |= results.changed(uri, start.line, end.line, line_breaks(change.text), kind)
+            if old and kind == "replace":  # a line that ran changed: what depends on it is stale
+                lines = list(ls.workspace.get_text_document(uri).lines)
+                moved |= results.mark_stale(uri, start.line, old, lines)
         else:
             results.forget(uri)
             moved = True
