@@ -90,6 +90,9 @@ class RunSettings:
     allow_network: bool = False
     #: Size of the private working directory (tmpfs) and of any one file written, in MiB.
     disk_mb: int = 100
+    #: Record the values that assignments inside loops take (shown on hover and after the
+    #: line); costs under 2x in the tightest loops (scripts/bench_run.py).
+    step_values: bool = True
 
 
 @dataclass

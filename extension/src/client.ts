@@ -5,16 +5,19 @@
  */
 import * as vscode from "vscode";
 import {
+  ClientCapabilities,
   CloseAction,
   CloseHandlerResult,
   DidChangeConfigurationNotification,
   ErrorAction,
   ErrorHandler,
   ErrorHandlerResult,
+  FeatureState,
   LanguageClient,
   LanguageClientOptions,
   Message,
   ServerOptions,
+  StaticFeature,
   TransportKind,
 } from "vscode-languageclient/node";
 import { Interpreter } from "./interpreter";
@@ -152,6 +155,8 @@ export function createClient(
     outputChannel: new LeveledChannel(channels.log),
     traceOutputChannel: channels.trace,
     initializationOptions: initialSettings,
+    // hovers may link to the table view; no other command link is followed
+    markdown: { isTrusted: { enabledCommands: ["prosepy.editor.openTable"] } },
     errorHandler: new RestartLimiter(hooks, channels.log),
     // a failed start is reported once, by the extension, with what to do about it
     initializationFailedHandler: (error) => {
@@ -181,7 +186,27 @@ export function createClient(
       },
     },
   };
-  return new LanguageClient("prosepy", "prosepy", serverOptions, clientOptions);
+  const client = new LanguageClient("prosepy", "prosepy", serverOptions, clientOptions);
+  client.registerFeature(new ProsepyCapabilities());
+  return client;
+}
+
+/**
+ * Tells the server what this client shows beyond plain LSP (`experimental.prosepy`): images in
+ * hovers (a figure, rather than the path of its PNG) and a table view (the hover's "Open the
+ * whole table" link).
+ */
+class ProsepyCapabilities implements StaticFeature {
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
+    experimental.prosepy = { hoverImages: true, tableView: true };
+    capabilities.experimental = experimental;
+  }
+  getState(): FeatureState {
+    return { kind: "static" };
+  }
+  initialize(): void {}
+  clear(): void {}
 }
 
 /** Tell a running server that settings changed (or the user's Python did), with the new values. */

@@ -15,15 +15,19 @@ import {
   MODEL_STATUS,
   ModelStatus,
   NOT_LOADED,
+  OpenTableArgs,
   RUN_RESULT,
   RunResult,
 } from "./protocol";
 import { ReportDocuments } from "./reports";
+import { PlotsPanel } from "./plotsPanel";
 import { RunResults } from "./runResults";
 import { serverKeys } from "./settings";
 import { ensureServerEnvironment, installModel, SetupError } from "./serverEnvironment";
 import { ModelStatusBar, SHOW_STATUS_COMMAND } from "./statusBar";
 import { UserPython } from "./userPython";
+import { TableViews } from "./tableView";
+import { OPEN_TABLE_COMMAND, VariablesView } from "./variablesView";
 
 let client: LanguageClient | undefined;
 /** globalState key: the model was installed and the walkthrough offered after the first setup. */
@@ -39,7 +43,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const config = () => vscode.workspace.getConfiguration("prosepy");
   const userPython = await UserPython.create(log);
   const version = String((context.extension.packageJSON as { version: string }).version);
-  context.subscriptions.push(log, trace, statusBar, results, reports, userPython);
+  const variables = new VariablesView(() => client);
+  const tables = new TableViews(() => client);
+  const plots = new PlotsPanel();
+  context.subscriptions.push(log, trace, statusBar, results, reports, userPython, variables, tables, plots);
   /** The Python the running server was started with (for `prosepy model install`). */
   let serverPython: string | undefined;
 
@@ -93,6 +100,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       results.draw(inline, config().get<boolean>("inline.decorations", true)),
     );
     next.onNotification(RUN_RESULT, (result: RunResult) => {
+      plots.add(result);
+      void variables.refresh(result.uri);
       const reveal = results.show(result);
       const when = config().get<string>("inline.showOutput", "onError");
       if (when === "always" || (when === "onError" && reveal)) {
@@ -183,6 +192,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
     results.clear();
     await start();
+    await variables.refresh();
   };
 
   context.subscriptions.push(
@@ -204,6 +214,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidGrantWorkspaceTrust(restart),
     vscode.commands.registerCommand("prosepy.editor.showServerLog", () => log.show()),
     vscode.commands.registerCommand("prosepy.editor.showRunOutput", () => results.output.show()),
+    vscode.commands.registerCommand(OPEN_TABLE_COMMAND, (args: OpenTableArgs) => tables.open(args)),
+    vscode.commands.registerCommand("prosepy.editor.showPlots", () => plots.show()),
     vscode.commands.registerCommand("prosepy.editor.clearResults", () =>
       results.clear(vscode.window.activeTextEditor?.document.uri),
     ),

@@ -61,6 +61,90 @@ export interface RunResult {
   mode: "session" | "fresh";
   /** 0-based first and last document lines the run covered. */
   range: { firstLine: number; lastLine: number };
+  /** Figures the run drew (matplotlib), as PNG. */
+  images: RunImage[];
+  /** What assignments inside loops took, per line. */
+  steps: StepHistory[];
+  /** Table-shaped values shown on lines: their first rows and a handle for `prosepy/table`. */
+  tables: TablePreview[];
+}
+
+export interface RunImage {
+  line: number;
+  mime: "image/png";
+  /** base64 of the PNG (checked by the server to be one). */
+  data: string;
+  width: number;
+  height: number;
+}
+
+export interface StepHistory {
+  line: number;
+  names: string[];
+  first: string[];
+  last: string[];
+  count: number;
+}
+
+export interface TableColumn {
+  name: string;
+  dtype: string;
+}
+
+/** A window of a table (`prosepy/table`'s answer; a preview in `tables[]`). */
+export interface TableWindow {
+  kind: string;
+  /** [rows, columns] of the whole value. */
+  shape: number[];
+  columns: TableColumn[];
+  /** Cells as text, exactly as the value's str() gave them (show them as text, never as HTML). */
+  rows: string[][];
+  offset: number;
+  /** Row labels (a pandas index), or null. */
+  index: string[] | null;
+  sortBy: number | null;
+  descending: boolean;
+}
+
+export interface TablePreview extends TableWindow {
+  line: number;
+  handle: string;
+  name: string | null;
+}
+
+/** `prosepy/variables`: the variables of a document's run session. */
+export const VARIABLES = "prosepy/variables";
+
+export interface Variable {
+  name: string;
+  type: string;
+  summary: string;
+  shape?: number[];
+  /** 0-based line that last assigned it, where known. */
+  line?: number;
+  /** Whether `prosepy/table` can page through it. */
+  table: boolean;
+}
+
+/** `prosepy/table`: one page of a table-shaped value, read from the run session. */
+export const TABLE = "prosepy/table";
+
+export interface TableRequest {
+  uri: string;
+  handle?: string;
+  name?: string;
+  offset: number;
+  limit: number;
+  sortBy: number | null;
+  descending: boolean;
+}
+
+/** What the hover's "Open the whole table" link and the variables view pass to the table view. */
+export interface OpenTableArgs {
+  uri: string;
+  handle?: string | null;
+  name?: string | null;
+  line?: number;
 }
 
 /**
@@ -73,8 +157,8 @@ export const INLINE_RESULTS = "prosepy/inlineResults";
 export interface InlineItem {
   /** 0-based document line the label goes after. */
   line: number;
-  kind: "value" | "printed" | "error";
-  /** One line, with its marker (→, ⤷, ✗), short enough to draw. */
+  kind: "value" | "printed" | "error" | "steps" | "image";
+  /** One line, with its marker (→, ⤷, ✗, ↻, ▣), short enough to draw. */
   label: string;
   /** The whole text behind the label (the value's repr, the output, the traceback). */
   detail: string;

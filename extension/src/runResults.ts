@@ -57,7 +57,7 @@ export class RunResults implements vscode.Disposable {
 
   /** True when a decoration already shows a value at the end of ``line`` (its inlay hint would repeat it). */
   drawn(uri: vscode.Uri, line: number): boolean {
-    return this.drawInline && (this.items.get(uri.toString()) ?? []).some((i) => i.line === line && i.kind === "value");
+    return this.drawInline && (this.items.get(uri.toString()) ?? []).some((i) => i.line === line && i.kind !== "printed" && i.kind !== "error");
   }
 
   clear(uri?: vscode.Uri): void {
@@ -72,7 +72,7 @@ export class RunResults implements vscode.Disposable {
   private paint(editor: vscode.TextEditor): void {
     const doc = editor.document;
     const items = this.drawInline ? (this.items.get(doc.uri.toString()) ?? []) : [];
-    const options = (kinds: InlineItem["kind"][], stale = false): vscode.DecorationOptions[] =>
+    const options = (kinds: InlineItem["kind"][], stale: boolean): vscode.DecorationOptions[] =>
       items
         .filter((i) => kinds.includes(i.kind) && Boolean(i.stale) === stale && i.line < doc.lineCount)
         .map((i) => {
@@ -80,9 +80,9 @@ export class RunResults implements vscode.Disposable {
           const hover = i.kind === "error" ? new vscode.MarkdownString().appendCodeblock(i.detail, "text") : undefined;
           return { range: new vscode.Range(end, end), hoverMessage: hover, renderOptions: { after: { contentText: i.label } } };
         });
-    editor.setDecorations(this.valueType, options(["value", "printed"]));
-    editor.setDecorations(this.errorType, options(["error"]));
-    editor.setDecorations(this.staleType, options(["value", "printed", "error"], true));
+    editor.setDecorations(this.valueType, options(["value", "printed", "steps", "image"], false));
+    editor.setDecorations(this.errorType, options(["error"], false));
+    editor.setDecorations(this.staleType, options(["value", "printed", "steps", "image", "error"], true));
   }
 
   private writeOutput(result: RunResult): void {

@@ -1,4 +1,5 @@
-"""What the last runs left on each document's lines: values, the error, the run per line.
+"""What the last runs left on each document's lines: values, the error, the run per line,
+loop histories, table previews, figures; and each session's variables.
 
 Results belong to lines: a new run replaces the results on the lines it covered, an edit
 that touches a result's line drops it, edits above it move it (so do lines inserted just
@@ -18,6 +19,7 @@ from typing import Any, Literal
 from prosepy.server.lines import split_lines
 from prosepy.server.lsp import staleness
 from prosepy.server.sandbox.result import LineValue, RunError, RunResult
+from prosepy.server.sandbox.views import Image, StepHistory, TablePreview, Variable
 
 #: Longest label drawn after a line (characters).
 MAX_LABEL = 120
@@ -32,8 +34,8 @@ class InlineItem:
     """One thing to draw at the end of a line: a value, the last printed line, an error."""
 
     line: int
-    kind: Literal["value", "printed", "error"]
-    #: One line, at most MAX_LABEL characters, with its marker (→, ⤷, ✗).
+    kind: Literal["value", "printed", "error", "steps", "image"]
+    #: One line, at most MAX_LABEL characters, with its marker (→, ⤷, ✗, ↻, ▣).
     label: str
     #: The whole text behind the label (a value's repr, the traceback), for a hover.
     detail: str = ""
@@ -65,26 +67,40 @@ class DocResults:
     runs: dict[int, RunResult] = field(default_factory=dict)
     error_line: int | None = None
     error: RunError | None = None
+    #: line -> what an assignment in a loop took there
+    steps: dict[int, StepHistory] = field(default_factory=dict)
+    #: line -> the table-shaped value shown there
+    tables: dict[int, TablePreview] = field(default_factory=dict)
+    #: line -> the figures drawn there
+    images: dict[int, list[Image]] = field(default_factory=dict)
     #: line -> its text when it last ran (an edit of such a line makes results stale)
     ran: dict[int, str] = field(default_factory=dict)
     #: result line -> the (0-based) edited line that made it stale
     stale: dict[int, int] = field(default_factory=dict)
 
+    def per_line(self) -> list[dict[int, object]]:
+        """Every mapping keyed by line, to move or drop together."""
+        return [self.values, self.runs, self.steps, self.tables, self.images, self.ran, self.stale]  # type: ignore[list-item]
+
     def last_result_line(self) -> int:
-        return max([*self.values, *self.runs], default=-1)
+        lines = [*self.values, *self.runs, *self.steps, *self.tables, *self.images]
+        return max(lines, default=-1)
 
 
 class ResultStore:
     def __init__(self) -> None:
         self.docs: dict[str, DocResults] = {}
+        #: uri -> the variables of its session after its last run
+        self.variables: dict[str, list[Variable]] = {}
 
     def add(self, uri: str, result: RunResult, code: str = "") -> None:
-        """Replace results on the lines this run covered with its values and error; ``code`` is
-        the text that ran (its lines become the ones whose edits make results stale)."""
+        """Replace results on the lines this run covered with its values, error and views;
+        ``code`` is the text that ran (its lines become the ones whose edits make results
+        stale)."""
         doc = self.docs.setdefault(uri, DocResults())
         span = range(result.first_line, result.last_line + 1)
         for line in span:
-            for mapping in (doc.values, doc.runs, doc.ran, doc.stale):
+            for mapping in doc.per_line():
                 mapping.pop(line, None)
         if doc.error_line is not None and doc.error_line in span:
             doc.error_line, doc.error = None, None
@@ -93,6 +109,14 @@ class ResultStore:
         for value in result.lines:
             doc.values[value.line] = value
             doc.runs[value.line] = result
+        for history in result.views.steps:
+            doc.steps[history.line] = history
+            doc.runs.setdefault(history.line, result)
+        for preview in result.views.tables:
+            doc.tables[preview.line] = preview
+        for image in result.views.images:
+            doc.images.setdefault(image.line, []).append(image)
+            doc.runs.setdefault(image.line, result)
         if result.error is not None:
             # an error outside the code (cancelled, timed out, killed): at the end of the run
             line = result.error.line if result.error.line is not None else result.last_line
@@ -100,6 +124,14 @@ class ResultStore:
             doc.runs[line] = result
         elif not result.lines:
             doc.runs[result.last_line] = result  # output-only runs: hover on the last line
+
+    def set_variables(self, uri: str, result: RunResult) -> None:
+        """The session's variables after ``result`` (unchanged when the run did not report
+        them, emptied when the session was restarted)."""
+        if result.views.variables is not None:
+            self.variables[uri] = list(result.views.variables)
+        elif result.session_restarted:
+            self.variables[uri] = []
 
     def changed(
         self, uri: str, first: int, last: int, new_lines: int, kind: EditKind = "replace"
@@ -130,6 +162,12 @@ class ResultStore:
 
         doc.values = {line: _at(v, line) for line, v in moved(doc.values).items()}
         doc.runs = moved(doc.runs)
+        doc.steps = {line: replace(h, line=line) for line, h in moved(doc.steps).items()}
+        doc.tables = {line: replace(t, line=line) for line, t in moved(doc.tables).items()}
+        doc.images = {
+            line: [replace(i, line=line) for i in images]
+            for line, images in moved(doc.images).items()
+        }
         doc.ran = moved(doc.ran)
         doc.stale = {
             line: (m if (m := move(edited)) is not None else first)
@@ -141,7 +179,9 @@ class ResultStore:
                 doc.error = None
         return before != (doc.values, doc.error_line, doc.stale) or delta != 0
 
-    def mark_stale(self, uri: str, edited: int, old_texts: list[str], lines: list[str]) -> bool:
+    def mark_stale(
+        self, uri: str, edited: int, old_texts: list[str], lines: list[str]
+    ) -> bool:
         """Line ``edited`` (now ``lines[edited]``) held ``old_texts`` when it ran: mark the
         results below it that depend on it stale. True if any became stale."""
         doc = self.docs.get(uri)
@@ -162,6 +202,7 @@ class ResultStore:
 
     def forget(self, uri: str) -> None:
         self.docs.pop(uri, None)
+        self.variables.pop(uri, None)
 
     def inline(self, uri: str) -> list[InlineItem]:
         """What to draw after each line of ``uri``: values, last printed lines, the error."""
@@ -169,7 +210,9 @@ class ResultStore:
         if doc is None:
             return []
         items = [
-            InlineItem(line, "value", one_line(value.text), value.full or value.text)
+            InlineItem(
+                line, "value", value_label(value, doc.tables.get(line)), value.full or value.text
+            )
             for line, value in sorted(doc.values.items())
             if line != doc.error_line  # the error is what that line shows
         ]
@@ -177,6 +220,15 @@ class ResultStore:
             printed = run.stdout.rstrip().rpartition("\n")[2]
             if not run.lines and run.error is None and printed and line not in doc.values:
                 items.append(InlineItem(line, "printed", one_line("⤷ " + printed), run.stdout))
+        for line, history in sorted(doc.steps.items()):
+            if line not in doc.values and line != doc.error_line:
+                text = history.text(first=4, last=1)
+                items.append(InlineItem(line, "steps", one_line("↻ " + text), history.text()))
+        for line, images in sorted(doc.images.items()):
+            if line not in doc.values and line not in doc.steps and line != doc.error_line:
+                sizes = ", ".join(f"{i.width}×{i.height}" for i in images)
+                label = f"▣ {'plot' if len(images) == 1 else f'{len(images)} plots'} {sizes}"
+                items.append(InlineItem(line, "image", one_line(label), "hover to see it"))
         if doc.error is not None and doc.error_line is not None:
             error = doc.error
             text = f"{error.type}: {error.message}"
@@ -184,17 +236,27 @@ class ResultStore:
                 InlineItem(doc.error_line, "error", one_line("✗ " + text), error.traceback or text)
             )
         if doc.stale:
-            items = [staled(item) if item.line in doc.stale else item for item in items]
+            items = [_staled(item) if item.line in doc.stale else item for item in items]
         return sorted(items, key=lambda item: item.line)
 
 
 STALE_MARK = "(stale) "
-STALE_NOTE = "Stale: a line above that this result depends on was edited. Run it again."
 
 
-def staled(item: InlineItem) -> InlineItem:
-    """``item`` marked stale: its label says so (for clients that do not dim it)."""
+def _staled(item: InlineItem) -> InlineItem:
     return replace(item, label=one_line(STALE_MARK + item.label), stale=True)
+
+
+def value_label(value: LineValue, table: TablePreview | None) -> str:
+    """``→ 5050``; a table shows its size and columns rather than a cut repr."""
+    if table is None:
+        return one_line(value.text)
+    rows, cols = (table.window.shape + [1])[:2]
+    kind = table.window.kind.rpartition(".")[2] or "table"
+    kind = {"numpy": "array", "rows": "rows"}.get(kind, kind)
+    names = ", ".join(c.name for c in table.window.columns[:6])
+    more = ", …" if cols > 6 else ""
+    return one_line(f"→ {kind} {rows}×{cols} ({names}{more})")
 
 
 def _at(value: LineValue, line: int) -> LineValue:

@@ -16,6 +16,7 @@ from prosepy.server.sandbox import layers as layer_info
 from prosepy.server.sandbox.result import LineValue, RunError, RunResult
 from prosepy.server.sandbox.runtime import protocol
 from prosepy.server.sandbox.supervisor import RunOutcome
+from prosepy.server.sandbox.views import RunViews, read_views
 
 TEXT_CHARS = 200
 FULL_CHARS = 20_000
@@ -44,6 +45,19 @@ def checked_values(values: list[protocol.Value], first: int, last: int) -> list[
     return [out[line] for line in sorted(out)]
 
 
+def checked_views(views: RunViews, first: int, last: int) -> RunViews:
+    """Loop histories and tables on the run's own lines (a loop in a function from an earlier
+    run reports at its own line: dropped, as values are); a figure drawn outside the run's
+    lines (by such a function) is shown at the run's last line."""
+    views.steps = [s for s in views.steps if first <= s.line <= last]
+    views.tables = [t for t in views.tables if first <= t.line <= last]
+    for image in views.images:
+        if not first <= image.line <= last:
+            image.line = last
+    views.notes = [one_line(n, TEXT_CHARS) for n in views.notes]
+    return views
+
+
 def build(
     outcome: RunOutcome,
     settings: RunSettings,
@@ -70,6 +84,9 @@ def build(
         last_line=last,
         notes=list(notes),
     )
+    if reply is not None:
+        result.views = checked_views(read_views(reply.views), first, last)
+        result.notes.extend(result.views.notes)
     failure = reply.error if reply else None
     if failure is not None:
         line = failure.line if failure.line is not None and first <= failure.line <= last else None

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from prosepy.server.sandbox.views import RunViews
+
 
 @dataclass
 class LineValue:
@@ -47,6 +49,8 @@ class RunResult:
     #: document lines the snippet covered (0-based, inclusive)
     first_line: int = 0
     last_line: int = 0
+    #: loop histories, figures, table previews and the session's variables (``views.py``)
+    views: RunViews = field(default_factory=RunViews)
 
     def to_protocol(self, uri: str, version: int | None) -> dict[str, Any]:
         error = None
@@ -74,15 +78,21 @@ class RunResult:
             "unrestricted": list(self.unrestricted),
             "mode": self.mode,
             "range": {"firstLine": self.first_line, "lastLine": self.last_line},
+            "images": [i.to_protocol() for i in self.views.images],
+            "steps": [s.to_protocol() for s in self.views.steps],
+            "tables": [t.to_protocol() for t in self.views.tables],
         }
 
 
 def render_text(result: RunResult, source_lines: list[str]) -> str:
     """Human-readable: each shown value after its line, then output, error, time, layers."""
     out: list[str] = []
-    for value in result.lines:
-        src = source_lines[value.line] if 0 <= value.line < len(source_lines) else ""
-        out.append(f"{value.line + 1:>5} | {src.rstrip()}  {value.text}")
+    shown = [(v.line, v.text) for v in result.lines]
+    shown += [(s.line, "↻ " + s.text(first=4, last=1)) for s in result.views.steps]
+    shown += [(i.line, f"▣ figure {i.width}×{i.height} (--json)") for i in result.views.images]
+    for line, text in sorted(shown, key=lambda item: item[0]):
+        src = source_lines[line] if 0 <= line < len(source_lines) else ""
+        out.append(f"{line + 1:>5} | {src.rstrip()}  {text}")
     if result.stdout:
         out.append("--- stdout ---")
         out.append(result.stdout.rstrip("\n"))

@@ -36,6 +36,7 @@ from prosepy.server.sandbox.result import RunResult
 from prosepy.server.sandbox.runtime import protocol
 from prosepy.server.sandbox.spec import SandboxError, Spec, resolve_python
 from prosepy.server.sandbox.supervisor import RunOutcome, Sandbox, new_id
+from prosepy.server.sandbox.views import TableWindow, read_window
 
 NOFILE = 256
 #: A session's hard CPU limit, in runs of ``run.timeoutS`` (at least 10 minutes).
@@ -206,6 +207,7 @@ class SandboxManager:
                 last_line=span[1],
                 filename=filename,
                 cpu_s=settings.timeout_s,
+                steps=settings.step_values,
             )
             outcome = await loop.run_in_executor(
                 self.executor,
@@ -286,6 +288,32 @@ class SandboxManager:
             return await self.run(key, code, first_line, filename, folder, mode="fresh")
         finally:
             self.sessions.pop(key, None)
+
+    async def table_page(
+        self,
+        key: str,
+        handle: str | None,
+        name: str | None,
+        offset: int,
+        limit: int,
+        sort_by: int | None,
+        descending: bool,
+    ) -> TableWindow | str:
+        """Rows of a table in ``key``'s session (after its current run); or why there are none."""
+        session = self.sessions.get(key)
+        if session is None or session.box is None:
+            return "the run session has ended: run the code again"
+        page = protocol.TablePage(new_id(), handle, name, offset, limit, sort_by, descending)
+        async with session.lock:
+            box = session.box
+            if box is None or not box.alive():
+                return "the run session has ended: run the code again"
+            rows = await asyncio.get_running_loop().run_in_executor(
+                self.executor, box.table_rows, page, self.settings.timeout_s
+            )
+            if rows is None:  # killed: the next run says the session ended
+                return "the sandbox stopped while reading the table: run the code again"
+            return read_window(rows.window)
 
     async def cancel(self, key: str) -> bool:
         """Stop ``key``'s running snippet; False when nothing is running."""

@@ -136,7 +136,7 @@ class Sandbox:
             raise SandboxError(f"the sandboxed interpreter did not start: {err[-2000:]}")
 
     # -- messages -------------------------------------------------------------------------
-    def send(self, message: protocol.Init | protocol.Run) -> None:
+    def send(self, message: protocol.Init | protocol.Run | protocol.TablePage) -> None:
         data = protocol.encode(message)
         with self._lock:
             view = memoryview(data)
@@ -256,6 +256,27 @@ class Sandbox:
                 self.freeze()
         outcome.wall_ms = _ms(start)
         return outcome
+
+    def table_rows(self, page: protocol.TablePage, timeout_s: float) -> protocol.TableRows | None:
+        """Ask for a window of a table between runs (the process is thawed for it, like for a
+        run). None when it does not answer in time: then it is killed, since the value's own
+        code (``__str__``, comparisons) may still be running."""
+        self.busy = True
+        try:
+            self.thaw()
+            self.reader.discard()
+            self.send(page)
+            rows = self._await(protocol.TableRows, page.id, time.monotonic() + timeout_s)
+            if rows is None or self._extra_threads():
+                self.kill()
+                return None
+            self.freeze()
+            return rows
+        except Exception:
+            self.kill()
+            return None
+        finally:
+            self.busy = False
 
     def _extra_threads(self) -> int:
         """Threads beyond the runtime's own, counted by the kernel (the runtime could lie)."""

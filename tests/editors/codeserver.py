@@ -83,8 +83,10 @@ class CodeServer:
         timeout_s: float = 600,
         prefix: str = "vscode",
         extra_env: dict[str, str] | None = None,
+        script: str = "vscode_flow.mjs",
     ) -> dict[str, Any]:
-        """Run vscode_flow.mjs; returns what each step saw (raises with the log if it failed)."""
+        """Run ``script`` (a flow beside this file); returns what each step saw (raises with
+        the log if it failed)."""
         env = dict(self.env)
         env.update(
             URL=self.url,
@@ -98,7 +100,7 @@ class CodeServer:
             **(extra_env or {}),
         )
         proc = subprocess.run(
-            ["node", str(Path(__file__).with_name("vscode_flow.mjs"))],
+            ["node", str(Path(__file__).with_name(script))],
             env=env,
             capture_output=True,
             text=True,

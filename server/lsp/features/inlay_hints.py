@@ -1,5 +1,6 @@
-"""``textDocument/inlayHint``: run values at the end of their lines (``→ 5050``); a value that
-an edit above it made stale starts with ``(stale)``.
+"""``textDocument/inlayHint``: run values at the end of their lines (``→ 5050``), the values
+a loop's assignments took (``↻ total: 1 → 3 → 6 …``) and figures drawn (``▣ plot 400×300``);
+results a later edit made stale start with ``(stale)``.
 
 The values come from the run result store (``ls.services.run_results``); after each run the run
 feature sends ``workspace/inlayHint/refresh`` so clients pull them again.
@@ -7,11 +8,14 @@ feature sends ``workspace/inlayHint/refresh`` so clients pull them again.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from prosepy.server.lsp.run_store import STALE_MARK, STALE_NOTE, one_line
+from prosepy.server.lsp.run_store import STALE_MARK, InlineItem, one_line, value_label
+
+STALE_NOTE = "Stale: a line above that this result depends on was edited. Run it again."
 
 if TYPE_CHECKING:
     from prosepy.server.lsp.server import ProsepyServer
@@ -19,8 +23,7 @@ if TYPE_CHECKING:
 
 def hints(ls: ProsepyServer, params: types.InlayHintParams) -> list[types.InlayHint]:
     uri = params.text_document.uri
-    doc = ls.services.run_results.docs.get(uri)
-    if doc is None or not doc.values:
+    if uri not in ls.services.run_results.docs:
         return []
     try:
         lines = ls.workspace.get_text_document(uri).lines
@@ -28,19 +31,26 @@ def hints(ls: ProsepyServer, params: types.InlayHintParams) -> list[types.InlayH
         return []
     first, last = params.range.start.line, params.range.end.line
     out: list[types.InlayHint] = []
-    for line in sorted(doc.values):
+    store = ls.services.run_results
+    doc = store.docs[uri]
+    items = [i for i in store.inline(uri) if i.kind in ("steps", "image")]
+    for line, value in doc.values.items():  # every value, the error's line included
+        label = value_label(value, doc.tables.get(line))
+        items.append(InlineItem(line, "value", label, value.full or value.text))
+    for item in sorted(items, key=lambda i: i.line):
+        line = item.line
+        if line in doc.stale and not item.stale:
+            item = replace(item, label=one_line(STALE_MARK + item.label), stale=True)
         if not first <= line <= last or line >= len(lines):
             continue
-        value = doc.values[line]
         end = len(lines[line].rstrip("\r\n"))
-        label, tooltip = value.text, value.full or None
-        if line in doc.stale:  # a line above it was edited after it ran
-            label = one_line(STALE_MARK + label)
-            tooltip = f"{STALE_NOTE}\n\n{tooltip}" if tooltip else STALE_NOTE
+        tooltip = item.detail or None
+        if item.stale:
+            tooltip = f"{STALE_NOTE}\n\n{item.detail}" if item.detail else STALE_NOTE
         out.append(
             types.InlayHint(
                 position=types.Position(line, end),
-                label=label,
+                label=item.label,
                 padding_left=True,
                 tooltip=tooltip,
             )

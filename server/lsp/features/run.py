@@ -128,6 +128,7 @@ async def execute(ls: ProsepyServer, command: str, uri: str, pick: Any) -> dict[
         or current.version == version
         or _same_lines(current.source, text, snippet.first_line, snippet.last_line)
     )
+    ls.services.run_results.set_variables(uri, result)  # session state, whatever the lines
     if unchanged:
         ls.services.run_results.add(uri, result, snippet.code)
         run_results.publish(ls, uri)
@@ -209,6 +210,7 @@ def register(server: ProsepyServer) -> None:
     async def restart(ls: ProsepyServer, *args: Any) -> dict[str, Any]:
         found = _args("prosepy.restartSession", args, ["uri"])
         await ls.services.sandbox.restart(found["uri"])
+        ls.services.run_results.variables.pop(found["uri"], None)  # the session is empty now
         return {"uri": found["uri"], "restarted": True}
 
     @server.command("prosepy.cancelRun")

@@ -94,7 +94,7 @@ def hover_provider(ls: ProsepyServer, params: types.HoverParams) -> str | None:
         edited = doc.stale[line] + 1
         parts.append(f"*Stale: line {edited} was edited after this ran. Run it again to update.*")
     value = doc.values.get(line)
-    if value is not None:  # everything from the snippet is shown as literal text
+    if value is not None and line not in doc.tables:  # a table shows as one (run_views.py)
         parts.append("**Value**\n" + fenced(value.full or value.text, "python"))
     if doc.error_line == line and doc.error is not None:
         meaning = explain(ls, doc.error.type, doc.error.message, _line_text(ls, uri, line).strip())

@@ -48,9 +48,10 @@ confine = _load("confine")
 seccomp = _load("seccomp")
 hygiene = _load("hygiene")
 instrument = _load("instrument")
+views = _load("views")  # variables, tables, figures, loop histories (views.py and its modules)
 RUNTIME_FILES = {
     os.path.join(HERE, f + ".py")
-    for f in ("child", "confine", "seccomp", "hygiene", "instrument", "protocol")
+    for f in ("child", "confine", "seccomp", "hygiene", "instrument", "protocol", *views.MODULES)
 }
 MAX_VALUES = 1000
 
@@ -190,6 +191,7 @@ class Session:
         self.running = False
         self.stdout, self.stderr = sys.stdout, sys.stderr
         signal.signal(signal.SIGINT, self.on_interrupt)
+        self.views = views.Views(self.namespace)
 
     def on_interrupt(self, signum: int, frame: object) -> None:
         """The supervisor's stop: KeyboardInterrupt in the run; ignored outside runs."""
@@ -203,6 +205,9 @@ class Session:
                 os._exit(0)  # the supervisor is gone
             message = protocol.decode(line, protocol.Run)
             if message is None:
+                page = protocol.decode(line, protocol.TablePage)
+                if page is not None:
+                    self.channel.send(self.page(page))
                 continue
             try:
                 result = self.run(message)
@@ -216,7 +221,8 @@ class Session:
         span = (message.first_line, message.last_line)
         confine.set_cpu_budget(message.cpu_s)
         recorder = instrument.Recorder()
-        self.namespace[instrument.SHOW] = recorder.show
+        self.namespace[instrument.SHOW] = self.views.show(recorder.show)
+        self.views.start(filename, message.last_line, message.steps)
         self.namespace["__file__"] = filename
         sys.argv[:] = [filename]
         failure: BaseException | None = None
@@ -227,7 +233,9 @@ class Session:
         try:
             try:
                 instrument.register_source(filename, message.code, message.first_line)
-                compiled = instrument.instrument(message.code, filename, message.first_line)
+                compiled = instrument.instrument(
+                    message.code, filename, message.first_line, self.views.transform
+                )
                 outcome = eval(compiled, self.namespace)
                 if compiled.co_flags & inspect.CO_COROUTINE:
                     asyncio.run(outcome)
@@ -242,6 +250,7 @@ class Session:
             failure = failure or exc
             left = max(0, hygiene.os_threads() - self.own_threads)
         finally:
+            shown_views = self.views.finish(views.error_line(failure, filename))
             self.running = False
         for stream in {sys.stdout, sys.stderr, self.stdout, self.stderr}:
             try:
@@ -264,7 +273,32 @@ class Session:
             error=error,
             exec_ms=round(elapsed or (time.perf_counter() - start) * 1000, 3),
             threads_left=left,
+            views=shown_views,
         )
+
+    def page(self, message: Any) -> Any:
+        """Rows of a table. The user's code runs here too (cells' ``__str__``, comparisons
+        when sorting), so like a run it can be interrupted and what it leaves is cleared."""
+        before = {t.ident for t in threading.enumerate()}
+        self.running = True
+        try:
+            window = self.views.page(
+                message.handle,
+                message.name,
+                message.offset,
+                message.limit,
+                message.sort_by,
+                message.descending,
+            )
+            hygiene.end_threads(before, self.own_threads)
+        except BaseException as exc:  # the value's own code failed, or the page was stopped
+            window = {"error": f"the table could not be read ({type(exc).__name__}: {exc})"[:300]}
+        finally:
+            self.running = False
+        hygiene.reset_signals(self.on_interrupt)
+        hygiene.reset_timers()
+        hygiene.reset_hooks(self.stdout, self.stderr)
+        return protocol.TableRows(id=message.id, window=window)
 
 
 def main() -> None:

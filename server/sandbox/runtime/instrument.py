@@ -11,6 +11,7 @@ import ast
 import linecache
 import reprlib
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 SHOW = "__prosepy_show__"
@@ -82,8 +83,11 @@ def _show_call(line: int, value: ast.expr, names: list[str] | None = None) -> as
     return ast.Expr(ast.Call(ast.Name(SHOW, ast.Load()), args, []))
 
 
-def instrument(source: str, filename: str, first_line: int) -> Any:
-    """Compile ``source`` (which starts at 0-based document line ``first_line``) with probes."""
+def instrument(
+    source: str, filename: str, first_line: int, transform: Callable[[Any], Any] | None = None
+) -> Any:
+    """Compile ``source`` (which starts at 0-based document line ``first_line``) with probes;
+    ``transform`` gets the line-shifted tree first (the loop probes of ``steps.py``)."""
     try:
         tree = ast.parse(source, filename, "exec")
     except SyntaxError as exc:  # report it at its document line
@@ -93,6 +97,8 @@ def instrument(source: str, filename: str, first_line: int) -> Any:
             exc.end_lineno = (exc.end_lineno or 0) + first_line
         raise
     ast.increment_lineno(tree, first_line)
+    if transform is not None:
+        tree = transform(tree)
     body: list[ast.stmt] = []
     for stmt in tree.body:
         line = (stmt.end_lineno or stmt.lineno) - 1  # 0-based document line of its end

@@ -1,8 +1,9 @@
 """The messages between the supervisor and the sandboxed interpreter, as typed dataclasses.
 
-One JSON object per line. The supervisor writes :class:`Init` and :class:`Run` on the control
-pipe; the interpreter answers :class:`Hello`, :class:`Ready` and :class:`Result` on its result
-pipe. Everything that arrives on the result pipe is *untrusted*: the snippet holds that pipe's
+One JSON object per line. The supervisor writes :class:`Init`, :class:`Run` and (between
+runs) :class:`TablePage` on the control pipe; the interpreter answers :class:`Hello`,
+:class:`Ready`, :class:`Result` and :class:`TableRows` on its result pipe. Everything that
+arrives on the result pipe is *untrusted*: the snippet holds that pipe's
 file descriptor and can write anything there, so :func:`decode` checks every field's type,
 caps every string and list, and returns ``None`` for anything malformed instead of raising.
 
@@ -70,6 +71,8 @@ class Run:
     last_line: int
     filename: str
     cpu_s: float
+    #: Record the values of assignments in loops (``run.stepValues``).
+    steps: bool = True
     type: str = "run"
 
 
@@ -126,10 +129,38 @@ class Result:
     error: Failure | None = None
     exec_ms: float = 0.0
     threads_left: int = 0
+    #: What the run shows beyond values (loop histories, figures, table previews, variables):
+    #: checked field by field on the supervisor's side (``sandbox/views.py``).
+    views: dict[str, Any] = field(default_factory=dict)
     type: str = "result"
 
 
-Message = Init | Run | Hello | Ready | Result
+@dataclass
+class TablePage:
+    """Send rows ``offset..offset+limit`` of a table shown on a line (``handle``) or held by a
+    variable (``name``), sorted by column ``sort_by`` when it is set. Between runs only."""
+
+    id: str
+    handle: str | None = None
+    name: str | None = None
+    offset: int = 0
+    limit: int = 100
+    sort_by: int | None = None
+    descending: bool = False
+    type: str = "table_page"
+
+
+@dataclass
+class TableRows:
+    """The answer to :class:`TablePage`: the window, or ``{"error": ...}`` (checked by
+    ``sandbox/views.py``)."""
+
+    id: str
+    window: dict[str, Any] = field(default_factory=dict)
+    type: str = "table_rows"
+
+
+Message = Init | Run | Hello | Ready | Result | TablePage | TableRows
 
 
 def encode(message: Message) -> bytes:
@@ -216,6 +247,7 @@ def _run(raw: dict[str, Any]) -> Run:
         last_line=_int(raw["last_line"]),
         filename=_str(raw["filename"], 4096),
         cpu_s=_num(raw["cpu_s"]),
+        steps=raw.get("steps", True) is True,
     )
 
 
@@ -268,7 +300,32 @@ def _result(raw: dict[str, Any]) -> Result:
         error=_failure(raw.get("error")),
         exec_ms=_num(raw.get("exec_ms", 0.0)),
         threads_left=_int(raw.get("threads_left", 0)),
+        views=_dict(raw.get("views")),
     )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _opt_str(value: Any, cap: int) -> str | None:
+    return None if value is None else _str(value, cap)
+
+
+def _table_page(raw: dict[str, Any]) -> TablePage:
+    return TablePage(
+        id=_str(raw["id"], NAME_CAP),
+        handle=_opt_str(raw.get("handle"), NAME_CAP),
+        name=_opt_str(raw.get("name"), NAME_CAP),
+        offset=max(0, _int(raw.get("offset", 0))),
+        limit=max(1, _int(raw.get("limit", 100))),
+        sort_by=_opt_int(raw.get("sort_by")),
+        descending=raw.get("descending") is True,
+    )
+
+
+def _table_rows(raw: dict[str, Any]) -> TableRows:
+    return TableRows(id=_str(raw["id"], NAME_CAP), window=_dict(raw.get("window")))
 
 
 _READERS: dict[type[Any], Any] = {
@@ -277,4 +334,6 @@ _READERS: dict[type[Any], Any] = {
     Hello: _hello,
     Ready: _ready,
     Result: _result,
+    TablePage: _table_page,
+    TableRows: _table_rows,
 }

@@ -1,0 +1,102 @@
+// Shared pieces of the code-server flows driven by Playwright: the browser, screenshots,
+// steps that record what they saw, the command palette, polling, and webview frames.
+import { createRequire } from "node:module";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const require = createRequire(join(process.env.PLAYWRIGHT_DIR, "x.js"));
+const { chromium } = require("playwright-core");
+
+export const timeout = Number(process.env.STEP_TIMEOUT_MS ?? 120000);
+export const log = (...args) => console.error(`[flow ${new Date().toISOString().slice(11, 19)}]`, ...args);
+
+/** Open the browser on code-server; screenshots named `${prefix}-NN-name.png` in `shots`. */
+export async function openWorkbench(url, shots, prefix) {
+  mkdirSync(shots, { recursive: true });
+  for (const name of readdirSync(shots)) {
+    if (name.startsWith(`${prefix}-`) && name.endsWith(".png")) rmSync(join(shots, name));
+  }
+  const browser = await chromium.launchPersistentContext(process.env.PROFILE_DIR, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    env: { ...process.env },
+  });
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  page.setDefaultTimeout(timeout);
+  await page.goto(url);
+  await page.locator(".monaco-workbench").waitFor();
+  let shotNo = 0;
+  const seen = { steps: [], errors: [] };
+  const shot = async (name) => {
+    shotNo += 1;
+    const path = join(shots, `${prefix}-${String(shotNo).padStart(2, "0")}-${name}.png`);
+    await page.screenshot({ path });
+    log("screenshot", path);
+    return path;
+  };
+  const step = async (name, fn) => {
+    const started = Date.now();
+    log("step", name);
+    try {
+      seen[name] = await fn();
+      seen.steps.push({ name, ok: true, ms: Date.now() - started });
+    } catch (err) {
+      seen.steps.push({ name, ok: false, ms: Date.now() - started, error: String(err.message ?? err) });
+      seen.errors.push(`${name}: ${err.message ?? err}`);
+      await shot(`${name}-failed`).catch(() => undefined);
+      throw err;
+    }
+  };
+  return { browser, page, seen, shot, step };
+}
+
+export async function poll(page, what, fn, ms = timeout) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+export async function palette(page, title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${title}`);
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ state: "visible" });
+  await page.keyboard.press("Enter");
+}
+
+/** Text drawn at line ends (decoration ::after content), per visible line of the editor. */
+export const inlineTexts = (page) =>
+  page.evaluate(() => {
+    const out = [];
+    const editor = document.querySelector(".editor-instance .monaco-editor .view-lines");
+    if (!editor) return out;
+    for (const el of editor.querySelectorAll("span")) {
+      const content = getComputedStyle(el, "::after").content;
+      if (content && content !== "none" && content !== "normal" && content !== '""') {
+        out.push({ text: content.replace(/^"|"$/g, ""), color: getComputedStyle(el, "::after").color });
+      }
+    }
+    return out;
+  });
+
+/** The innermost frame of a webview whose document has `selector` (webviews nest two iframes). */
+export async function webviewFrame(page, selector) {
+  for (const frame of page.frames()) {
+    try {
+      if ((await frame.locator(selector).count()) > 0) return frame;
+    } catch {
+      // a frame navigating away
+    }
+  }
+  return undefined;
+}
