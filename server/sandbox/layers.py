@@ -63,8 +63,8 @@ UNRESTRICTED = {
     "timeout), open any socket, act on your other processes and change your files' modes "
     "and times",
     "namespaces": "without namespaces the snippet shares the editor's view of the system: it "
-    "can learn which process ids exist and their priorities, and see whether any path "
-    "exists and its size and times (not read it)",
+    "can learn which process ids exist and their priorities, see whether any path exists "
+    "and its size and times, and be told when a file changes (not read it)",
 }
 #: True whatever the layers: no cgroup is used yet.
 ALWAYS = (

@@ -53,6 +53,21 @@ async def test_limits_and_scheduling_of_the_server_cannot_be_changed(env: Env):
                 print(name, type(e).__name__)
         # ioprio_set(IOPRIO_WHO_PROCESS, pid, IOPRIO_CLASS_IDLE << 13)
         print("ioprio", libc.syscall(251, 1, {me}, 3 << 13), ctypes.get_errno())
+        # SIGIO to the server whenever the control pipe gets data (its default: terminate)
+        import fcntl, struct
+        for name, attempt in (
+            ("sigio", lambda fd: fcntl.fcntl(fd, fcntl.F_SETOWN, {me})),
+            ("sigio_ioctl", lambda fd: fcntl.ioctl(fd, 0x8901, struct.pack("i", {me}))),
+        ):
+            for fd in range(3, 20):
+                try:
+                    attempt(fd)
+                    print(name, "set", fd)
+                    break
+                except OSError as e:
+                    if e.errno != 9:  # EBADF: no such descriptor
+                        print(name, type(e).__name__)
+                        break
         print("own_prlimit", resource.prlimit(0, resource.RLIMIT_NOFILE, (100, 100)))
         """
     )
@@ -60,6 +75,7 @@ async def test_limits_and_scheduling_of_the_server_cannot_be_changed(env: Env):
     for name in ("prlimit", "setpriority", "setpriority_user", "affinity", "scheduler"):
         assert rows[name] == "PermissionError", (name, result.stdout)
     assert rows["ioprio"] == "-1 1"  # EPERM
+    assert rows["sigio"] == rows["sigio_ioctl"] == "PermissionError"
     assert rows["own_prlimit"].startswith("(")  # its own limits it may still lower
     after = (
         resource.prlimit(me, resource.RLIMIT_CPU),

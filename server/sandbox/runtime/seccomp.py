@@ -7,9 +7,9 @@ What it refuses, and why each matters even without namespaces (medium mode):
   asyncio needs it): no connecting to host services by a Unix socket's path (D-Bus, systemd,
   docker, gpg-agent), which Landlock before ABI 9 does not cover; with the network on, only
   ``AF_INET``/``AF_INET6`` sockets;
-- acting on other processes: signals, ``prlimit64``, ``setpriority``, ``sched_set*``,
-  ``ioprio_set`` and ``pidfd_open`` are allowed on this process only; ptrace and
-  ``process_vm_*`` not at all;
+- acting on other processes: signals (also SIGIO through ``fcntl(F_SETOWN)`` and its ioctls),
+  ``prlimit64``, ``setpriority``, ``sched_set*`` and ``ioprio_set`` are allowed on this
+  process only; ptrace, ``pidfd_open`` and ``process_vm_*`` not at all;
 - changing file metadata (``chmod``, ``chown``, ``utime*``, ``*setxattr``/``*removexattr``,
   by path or by descriptor): Landlock does not cover metadata, so without this a snippet could
   change the mode and times of any file its user owns, even one it opened read-only;
@@ -34,7 +34,8 @@ _X86_64 = {
     "kill": 62, "tkill": 200, "tgkill": 234, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297,
     "socket": 41, "socketpair": 53, "prlimit64": 302, "setpriority": 141,
     "sched_setaffinity": 203, "sched_setscheduler": 144, "sched_setparam": 142,
-    "sched_setattr": 314, "ioprio_set": 251, "pidfd_open": 434, "prctl": 157,
+    "sched_setattr": 314, "ioprio_set": 251, "pidfd_open": 434, "prctl": 157, "fcntl": 72,
+    "ioctl": 16,
     "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "process_madvise": 440,
     "process_mrelease": 448, "pidfd_send_signal": 424, "pidfd_getfd": 438, "kcmp": 312,
     "migrate_pages": 256, "move_pages": 279, "get_robust_list": 274,
@@ -62,6 +63,7 @@ _AARCH64 = {
     "tgkill": 131, "rt_sigqueueinfo": 138, "rt_tgsigqueueinfo": 240, "socket": 198,
     "socketpair": 199, "prlimit64": 261, "setpriority": 140, "sched_setaffinity": 122,
     "sched_setscheduler": 119, "sched_setparam": 118, "sched_setattr": 274, "ioprio_set": 30,
+    "fcntl": 25, "ioctl": 29,
     "pidfd_open": 434, "prctl": 167, "ptrace": 117, "process_vm_readv": 270,
     "process_vm_writev": 271, "process_madvise": 440, "process_mrelease": 448,
     "pidfd_send_signal": 424, "pidfd_getfd": 438, "kcmp": 272, "migrate_pages": 238,
@@ -89,7 +91,7 @@ ARCHES = {"x86_64": (0xC000003E, _X86_64, 317), "aarch64": (0xC00000B7, _AARCH64
 CHECKED = {
     "clone", "clone3", "kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "socket",
     "socketpair", "prlimit64", "setpriority", "sched_setaffinity", "sched_setscheduler",
-    "sched_setparam", "sched_setattr", "ioprio_set", "prctl",
+    "sched_setparam", "sched_setattr", "ioprio_set", "prctl", "fcntl", "ioctl",
 }  # fmt: skip
 
 _ALLOW, _KILL = 0x7FFF0000, 0x80000000
@@ -98,6 +100,10 @@ AF_UNIX, AF_INET, AF_INET6, SOCK_STREAM, CLONE_THREAD = 1, 2, 10, 1, 0x00010000
 PRIO_PROCESS, IOPRIO_WHO_PROCESS = 0, 1
 #: prctl options that would undo the confinement (parent-death signal, dumpable, ptracer...).
 PRCTL_REFUSED = (1, 4, 35, 36, 0x59616D61)
+#: fcntl commands that name a process to signal when I/O is ready (SIGIO to the server...).
+F_SETOWN, F_SETOWN_EX = 8, 15
+#: ioctls that do the same for sockets and pipes (their pid is behind a pointer: refused).
+FIOSETOWN, SIOCSPGRP = 0x8901, 0x8902
 _LD_ABS, _AND, _JEQ, _JSET, _JGE, _RET = 0x20, 0x54, 0x15, 0x45, 0x35, 0x06
 
 
@@ -206,6 +212,17 @@ def build_filter(pid: int, network: bool) -> list[tuple[int, int, int, int]] | N
         p.arg(0)
         p.one_of(list(PRCTL_REFUSED), deny, allow)
 
+    def fcntl(allow: str, deny: str) -> None:
+        p.arg(1)
+        p.op(_JEQ, F_SETOWN_EX, deny, 0)  # its target is behind a pointer: refused
+        p.op(_JEQ, F_SETOWN, 0, allow)
+        p.arg(2)
+        p.one_of([0, pid, -pid], allow, deny)
+
+    def ioctl(allow: str, deny: str) -> None:
+        p.arg(1)
+        p.one_of([FIOSETOWN, SIOCSPGRP], deny, allow)
+
     block("clone", threads_only)
     if "clone3" in nr:  # glibc falls back to clone() on ENOSYS (EPERM would break threads)
         p.op(_JEQ, nr["clone3"], 0, 1)
@@ -221,6 +238,8 @@ def build_filter(pid: int, network: bool) -> list[tuple[int, int, int, int]] | N
     block("setpriority", first_then_own(PRIO_PROCESS))
     block("ioprio_set", first_then_own(IOPRIO_WHO_PROCESS))
     block("prctl", prctl)
+    block("fcntl", fcntl)
+    block("ioctl", ioctl)
     for name, number in nr.items():
         if name not in CHECKED:
             p.op(_JEQ, number, 0, 1)
