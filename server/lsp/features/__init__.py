@@ -11,6 +11,7 @@ from prosepy.server.lsp.features import (
     code_actions,
     code_lens,
     doctor,
+    document_symbols,
     documents,
     explain_with_model,
     fix_error,
@@ -49,4 +50,5 @@ FEATURES = (
     run,
     run_actions,
     fix_error,
+    document_symbols,
 )
