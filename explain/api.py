@@ -157,7 +157,7 @@ def _part_text(s: ast.stmt, part: object, ctx: Ctx) -> str:
             "离开 `try` 块时（正常结束、发生异常或 `return`）总会执行：{b}",
             b=blocks.summary(getattr(s, "finalbody", []), ctx),
         )
-    orelse = s.orelse  # type: ignore[attr-defined]
+    orelse: list[ast.stmt] = getattr(s, "orelse", [])
     if isinstance(s, ast.If):
         return ctx.t(
             "otherwise (when the conditions above are all false), {b}",
@@ -190,7 +190,7 @@ def innermost(stmt: ast.stmt, line: int, bcol: int, ctx: Ctx) -> tuple[ast.AST, 
         if isinstance(getattr(node, "ctx", None), ast.Store | ast.Del):
             continue  # an assignment target is explained by the statement
         start, end = (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)
-        if start <= (line, bcol) < end:  # type: ignore[operator]
+        if start <= (line, bcol) < end:
             found.append(
                 (
                     (node.end_lineno or 0) - node.lineno,

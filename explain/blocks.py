@@ -7,7 +7,9 @@ the rest are counted, and blocks nested deeper than that are only named.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from prosepy.explain import expr, loops, simple
 from prosepy.explain.core import Ctx, code
@@ -32,7 +34,7 @@ def clause(node: ast.stmt, ctx: Ctx) -> str:
     handler = simple.SIMPLE.get(type(node)) or _BLOCKS.get(type(node))
     if handler is None:
         return ctx.t("a {k} statement", "一条 {k} 语句", k=code(type(node).__name__))
-    return handler(node, ctx)  # type: ignore[operator]
+    return handler(node, ctx)
 
 
 def summary(body: list[ast.stmt], ctx: Ctx) -> str:
@@ -306,7 +308,10 @@ def match_(node: ast.Match, ctx: Ctx) -> str:
     return text
 
 
-_BLOCKS = {
+#: Statement type -> its clause (the node's own type as the first argument).
+Handler = Callable[[Any, Ctx], str]
+
+_BLOCKS: dict[type[ast.stmt], Handler] = {
     ast.If: if_,
     ast.For: for_,
     ast.AsyncFor: for_,
@@ -319,6 +324,6 @@ _BLOCKS = {
 }
 
 
-def register(kind: type, handler: object) -> None:
+def register(kind: type[ast.stmt], handler: Handler) -> None:
     """Let the definitions module add def and class without an import cycle."""
-    _BLOCKS[kind] = handler  # type: ignore[assignment]
+    _BLOCKS[kind] = handler

@@ -22,7 +22,7 @@ def code(node: ast.AST | str, limit: int = MAX_CODE) -> str:
     """Quote code as markdown inline code, shortened when long."""
     if isinstance(node, str):
         text = node
-    elif getattr(node, "end_lineno", None) and node.end_lineno - node.lineno > 3:  # type: ignore[attr-defined, operator]
+    elif (getattr(node, "end_lineno", None) or 0) - getattr(node, "lineno", 0) > 3:
         text = _short_form(node)
     else:
         try:

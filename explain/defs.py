@@ -122,8 +122,8 @@ def _own_nodes(body: list[ast.stmt]) -> list[ast.AST]:
     return out
 
 
-def docstring_line(node: ast.AST) -> str | None:
-    doc = ast.get_docstring(node, clean=True)  # type: ignore[arg-type]
+def docstring_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str | None:
+    doc = ast.get_docstring(node, clean=True)
     if not doc:
         return None
     first = doc.strip().split("\n\n")[0].replace("\n", " ").strip().rstrip(".。")

@@ -86,8 +86,8 @@ def _zero_division(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
     )
 
 
-def _op(node: ast.AST) -> str:
-    return {ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}[type(node.op)]  # type: ignore[attr-defined]
+def _op(node: ast.AugAssign) -> str:
+    return {ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}[type(node.op)]
 
 
 def _name_error(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:

@@ -43,10 +43,10 @@ def range_words(node: ast.Call, ctx: Ctx) -> str | None:
     args = node.args
     if node.keywords or not 1 <= len(args) <= 3 or any(isinstance(a, ast.Starred) for a in args):
         return None
-    ints = [int_value(a) for a in args]
-    if all(i is not None for i in ints):
+    ints = [i for i in (int_value(a) for a in args) if i is not None]
+    if len(ints) == len(args):
         try:
-            r = range(*ints)  # type: ignore[arg-type]
+            r = range(*ints)
         except ValueError:
             return None
         if len(r) == 0:

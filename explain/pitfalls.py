@@ -212,11 +212,11 @@ def _expression_pitfalls(stmt: ast.stmt, ctx: Ctx) -> list[str]:
                 c=code(value),
                 r=code(value.func.value),
             )
-        )  # type: ignore[attr-defined]
+        )
     return out
 
 
 def _in_place_ok(call: ast.Call, ctx: Ctx) -> bool:
     """Only lists are known to return None from these methods."""
-    receiver = call.func.value  # type: ignore[attr-defined]
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else call.func
     return ctx.kind(receiver) == "list"

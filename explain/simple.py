@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Any
 
 from prosepy.explain import calls, expr, names
 from prosepy.explain.core import Ctx, code
@@ -356,7 +358,8 @@ def delete(node: ast.Delete, ctx: Ctx) -> str:
     return ctx.join(parts)
 
 
-SIMPLE = {
+#: Statement type -> its clause (the node's own type as the first argument).
+SIMPLE: dict[type[ast.stmt], Callable[[Any, Ctx], str]] = {
     ast.Assign: assign,
     ast.AugAssign: aug_assign,
     ast.AnnAssign: ann_assign,

@@ -205,12 +205,13 @@ async def timed_generate(client: LanguageClient, uri: str, text: str, version: i
         return {"ok": False, "message": client.messages[-1:]}  # type: ignore[attr-defined]
     change = resolved.edit.document_changes[0]
     assert isinstance(change, types.TextDocumentEdit)
+    edits = [e for e in change.edits if isinstance(e, types.TextEdit)]
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             types.VersionedTextDocumentIdentifier(uri=uri, version=version + 1),
             [
                 types.TextDocumentContentChangePartial(range=e.range, text=e.new_text)
-                for e in change.edits[::-1]
+                for e in edits[::-1]
             ],
         )
     )
@@ -218,7 +219,7 @@ async def timed_generate(client: LanguageClient, uri: str, text: str, version: i
     ends = client.progress_ends  # type: ignore[attr-defined]
     end = next((e for e in reversed(ends) if "tokens in" in e), "")
     model_s = float(end.split(" tokens in ")[1].split(" s")[0]) if end else float("nan")
-    code = "".join(e.new_text for e in change.edits)
+    code = "".join(e.new_text for e in edits)
     return {"ok": True, "total": total, "model": model_s, "message": end, "code": code}
 
 

@@ -117,10 +117,10 @@ def positions(source: str, count: int) -> list[tuple[int, int]]:
         if calls:
             func = calls[0].func
             column = (
-                func.end_col_offset - len(func.attr)
+                (func.end_col_offset or 0) - len(func.attr)
                 if isinstance(func, ast.Attribute)
                 else func.col_offset
-            )  # type: ignore[operator]
+            )
         elif names:
             column = names[0].col_offset
         else:

@@ -33,6 +33,14 @@ def initialize_params(
     )
 
 
+def markdown(hover: types.Hover | None) -> str:
+    """A hover's text ("" for no hover); prosepy's hovers are always MarkupContent."""
+    if hover is None:
+        return ""
+    assert isinstance(hover.contents, types.MarkupContent), hover.contents
+    return hover.contents.value
+
+
 @pytest_lsp.fixture(
     config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env())
 )

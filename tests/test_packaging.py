@@ -225,7 +225,7 @@ async def test_installed_server_hovers_runs_and_generates(
     result = await server.workspace_execute_command_async(
         types.ExecuteCommandParams("prosepy.runFile", [{"uri": uri}])
     )
-    assert result["ok"], json.dumps(result)
+    assert result is not None and result["ok"], json.dumps(result)
     assert result["stdout"] == "8\n", result
 
     # a generation with the real model, applied and run by the venv's own Python

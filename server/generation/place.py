@@ -47,6 +47,13 @@ def _import_keys(node: ast.Import | ast.ImportFrom) -> set[tuple[str, str, str]]
     return {(module, a.name, a.asname or "") for a in node.names}
 
 
+def _import_node(statement: str) -> ast.Import | ast.ImportFrom:
+    """The node of one import statement (drafts and hoisted imports are nothing else)."""
+    node = ast.parse(statement).body[0]
+    assert isinstance(node, ast.Import | ast.ImportFrom)
+    return node
+
+
 def _existing_imports(tree: ast.Module | None, lines: list[str]) -> set[tuple[str, str, str]]:
     keys: set[tuple[str, str, str]] = set()
     if tree is not None:
@@ -177,12 +184,10 @@ def place(
     known = _bound_names(tree, text) | {
         (a.asname or a.name).split(".")[0]
         for statement in draft.imports
-        for a in ast.parse(statement).body[0].names  # type: ignore[attr-defined]
+        for a in _import_node(statement).names
     }
     for statement in [*draft.imports, *missing_imports(draft.code, known)]:
-        node = ast.parse(statement).body[0]
-        assert isinstance(node, ast.Import | ast.ImportFrom)
-        keys = _import_keys(node)
+        keys = _import_keys(_import_node(statement))
         if not keys <= have and statement not in added:
             added.append(statement)
             have |= keys

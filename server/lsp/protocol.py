@@ -74,7 +74,7 @@ class ProsepyProtocol(LanguageServerProtocol):
 
     _initialized_seen = False
 
-    @property  # type: ignore[override]
+    @property
     def _workspace(self) -> Workspace | None:
         return self.__dict__.get("_lsp_workspace")
 

@@ -200,8 +200,8 @@ class ProsepyServer(LanguageServer):
         """Unreadable messages get a JSON-RPC error; other errors are logged, not shown."""
         from pygls.exceptions import JsonRpcException
 
-        if source is JsonRpcException:
-            self.protocol.report_unreadable(error)  # type: ignore[attr-defined]
+        if source is JsonRpcException and isinstance(self.protocol, ProsepyProtocol):
+            self.protocol.report_unreadable(error)
             return
         logger.error("server error (%s): %s", getattr(source, "__name__", source), error)
 

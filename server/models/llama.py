@@ -45,7 +45,7 @@ def _capture_native_log() -> None:
         return
     import llama_cpp
 
-    @llama_cpp.llama_log_callback  # type: ignore[misc]
+    @llama_cpp.llama_log_callback  # type: ignore[misc, unused-ignore]  # (typed when installed)
     def on_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
         line = text.decode("utf-8", errors="replace").rstrip()
         if level in (3, 4) and line:  # GGML_LOG_LEVEL_WARN, _ERROR in llama.cpp's enum

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 
-from prosepy.server.config import parse_settings
+from prosepy.server.config import RunSettings, parse_settings
 from prosepy.server.lines import line_texts
 from prosepy.server.sandbox import selection
 from prosepy.server.sandbox.result import RunResult, render_text
@@ -70,7 +70,7 @@ def run_command(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-async def _run(run_settings, snippet: selection.Snippet, path: str) -> RunResult:  # type: ignore[no-untyped-def]
+async def _run(run_settings: RunSettings, snippet: selection.Snippet, path: str) -> RunResult:
     manager = SandboxManager(run_settings)
     try:
         return await manager.run(

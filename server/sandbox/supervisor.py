@@ -230,7 +230,7 @@ class Sandbox:
                         break
                 wait = (deadline - now) if interrupted_at is None else INTERRUPT_GRACE_S
                 for key, _ in sel.select(max(0.0, min(wait, 0.05))):
-                    fd = int(key.fd)  # type: ignore[arg-type]
+                    fd = int(key.fd)
                     if fd in streams:
                         if not _read_stream(fd, streams[fd], out):
                             sel.unregister(fd)

@@ -48,7 +48,8 @@ def _scripted_env(tmp_path: Path) -> dict[str, str]:
         XDG_DATA_HOME=str(home / "data"),
         XDG_STATE_HOME=str(home / "state"),
         XDG_CACHE_HOME=str(home / "cache"),
-        PROSEPY_SCRIPTED_MODEL=str(script), PROSEPY_CACHE=str(CACHE),
+        PROSEPY_SCRIPTED_MODEL=str(script),
+        PROSEPY_CACHE=str(CACHE),
     )
     return env
 

@@ -104,9 +104,13 @@ def test_defaults_types_enums_and_ranges_match(contributed: dict[str, dict]) -> 
             if prop.get("enum") != list(typing.get_args(hint)):
                 problems.append(f"{key}: enum {prop.get('enum')} != {list(typing.get_args(hint))}")
         else:
-            expected = {bool: {"boolean"}, int: {"integer"}, float: {"number"}, str: {"string"}}[
-                hint
-            ]  # type: ignore[index]
+            json_types: dict[object, set[str]] = {
+                bool: {"boolean"},
+                int: {"integer"},
+                float: {"number"},
+                str: {"string"},
+            }
+            expected = json_types[hint]
         if key in COMPUTED:
             expected = expected | {"null"}
             if prop["default"] is not None:

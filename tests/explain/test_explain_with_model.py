@@ -82,7 +82,7 @@ def _range(start: tuple[int, int], end: tuple[int, int]) -> dict[str, Any]:
     }
 
 
-async def _explain(client: LanguageClient, uri: str, rng: dict[str, Any]) -> dict[str, Any]:
+async def _explain(client: LanguageClient, uri: str, rng: dict[str, Any]) -> Any:
     return await client.workspace_execute_command_async(
         types.ExecuteCommandParams(
             command="prosepy.explainWithModel", arguments=[{"uri": uri, "range": rng}]
@@ -153,7 +153,7 @@ async def test_chinese_and_bad_arguments(fast: LanguageClient) -> None:
     bad = await fast.workspace_execute_command_async(
         types.ExecuteCommandParams(command="prosepy.explainWithModel", arguments=["nonsense"])
     )
-    assert "expected one argument" in bad["error"]
+    assert bad is not None and "expected one argument" in bad["error"]
     outside = await _explain(fast, uri, _range((40, 0), (40, 0)))
     assert "outside the document" in outside["error"]
 

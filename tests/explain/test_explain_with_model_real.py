@@ -46,7 +46,7 @@ async def test_real_model_explains_a_selection(real: LanguageClient, tmp_path: P
             command="prosepy.explainWithModel", arguments=[{"uri": uri, "range": rng}]
         )
     )
-    assert "error" not in result, result
+    assert result is not None and "error" not in result, result
     assert result["finishReason"] in ("stop", "length")
     text = result["text"]
     assert len(text.split()) >= 5  # prose, not an empty or one-word answer
@@ -56,4 +56,4 @@ async def test_real_model_explains_a_selection(real: LanguageClient, tmp_path: P
             command="prosepy.explainWithModel", arguments=[{"uri": uri, "range": rng}]
         )
     )
-    assert again == {**result, "cached": True}
+    assert again == dict(result, cached=True)

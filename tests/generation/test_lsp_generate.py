@@ -197,7 +197,7 @@ async def test_client_without_resolve_gets_a_command_and_applyedit(fast: Languag
     result = await fast.workspace_execute_command_async(
         types.ExecuteCommandParams(command=command["command"], arguments=command["arguments"])
     )
-    assert result["applied"] is True
+    assert result is not None and result["applied"] is True
     assert doc.lines()[3] == "sum = 0"
 
 

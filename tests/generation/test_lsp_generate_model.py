@@ -133,5 +133,5 @@ async def test_cancel_stops_the_model(real: LanguageClient) -> None:
         await future
     await until(lambda: any("cancelled" in s["detail"] for s in statuses), timeout=60)
     stopped = next(s for s in statuses if "cancelled" in s["detail"])
-    assert stopped["tokens"] < OPTIONS["generate"]["maxTokens"]  # type: ignore[index]
+    assert stopped["tokens"] < OPTIONS["generate"]["maxTokens"]
     assert doc.text.count("\n") == 1

@@ -27,7 +27,8 @@ async def test_initialize_open_shutdown(raw_client: LanguageClient) -> None:
     assert result.server_info is not None
     assert result.server_info.name == "prosepy"
     assert result.server_info.version == __version__
-    assert "prosepy.doctor" in (result.capabilities.execute_command_provider.commands or [])
+    commands = result.capabilities.execute_command_provider
+    assert commands is not None and "prosepy.doctor" in commands.commands
 
     raw_client.text_document_did_open(
         types.DidOpenTextDocumentParams(
@@ -74,7 +75,7 @@ async def test_doctor_command(raw_client: LanguageClient) -> None:
     result = await raw_client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="prosepy.doctor")
     )
-    assert "prosepy" in result["text"]
+    assert result is not None and "prosepy" in result["text"]
     names = {c["name"] for c in result["checks"]}
     assert "pygls" in names
 
@@ -90,4 +91,4 @@ async def test_unknown_method_is_an_error_and_server_keeps_serving(
     result = await raw_client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="prosepy.doctor")
     )
-    assert result["text"]
+    assert result is not None and result["text"]

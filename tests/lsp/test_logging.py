@@ -37,8 +37,8 @@ def _session(tmp_path: Path, options: dict[str, Any], later: dict[str, Any] | No
             daemon=True,
         )
         reader.start()
-        params = {"processId": None, "rootUri": None, "capabilities": {}}
-        requests = [
+        params: dict[str, Any] = {"processId": None, "rootUri": None, "capabilities": {}}
+        requests: list[dict[str, Any]] = [
             {
                 "jsonrpc": "2.0",
                 "id": 1,

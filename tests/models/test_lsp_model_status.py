@@ -69,6 +69,7 @@ async def _command(client: LanguageClient, name: str) -> dict[str, Any]:
     result = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=name, arguments=[])
     )
+    assert result is not None
     return dict(result)
 
 

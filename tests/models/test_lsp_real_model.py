@@ -72,4 +72,4 @@ async def test_missing_model_is_reported_and_the_server_keeps_serving(
     result = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="prosepy.modelStatus", arguments=[])
     )
-    assert result["state"] == "error"
+    assert result is not None and result["state"] == "error"

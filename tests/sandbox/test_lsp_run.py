@@ -13,7 +13,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from prosepy.server.sandbox.layers import EXPECTED
-from tests.conftest import SERVER_COMMAND, initialize_params, server_env
+from tests.conftest import SERVER_COMMAND, initialize_params, markdown, server_env
 from tests.sandbox.conftest import MODE
 
 
@@ -112,14 +112,14 @@ async def test_error_diagnostic_and_edits_drop_results(lsp: LanguageClient, tmp_
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(1, 0)
         )
     )
-    text = hover.contents.value if hover else ""
+    text = markdown(hover)
     assert "**Value**" in text and "42" in text and f"sandbox **{result['strength']}**" in text
     error_hover = await lsp.text_document_hover_async(
         types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(2, 0)
         )
     )
-    error_text = error_hover.contents.value if error_hover else ""
+    error_text = markdown(error_hover)
     assert "Traceback" in error_text
     # what the exception means, in this line's terms, not only the raw message
     assert "divided by zero" in error_text and "\\`b / 0\\`" in error_text  # shown literally
@@ -188,8 +188,9 @@ async def test_server_answers_other_requests_during_a_run(lsp: LanguageClient, t
     )
     doctor = await command(lsp, "prosepy.doctor")
     assert not run.done(), "the run must still be going while the other requests are answered"
-    assert hover is not None and "print" in hover.contents.value.lower()
-    assert [lens.range.start.line for lens in lenses if lens.command.title == "▶ Run cell"] == [
+    assert "print" in markdown(hover).lower()
+    titles = [(lens.range.start.line, lens.command and lens.command.title) for lens in lenses or []]
+    assert [line for line, title in titles if title == "▶ Run cell"] == [
         0,
         2,
     ]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -74,9 +74,14 @@ def _position(command: str, value: Any) -> tuple[int, int]:
     if not isinstance(value, dict):
         raise JsonRpcInvalidParams(f"{command}: expected a position, got {value!r}")
     line, char = value.get("line"), value.get("character", 0)
-    if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in (line, char)):
+    if not (_index(line) and _index(char)):
         raise JsonRpcInvalidParams(f"{command}: bad position {value!r}")
-    return int(line), int(char)  # type: ignore[arg-type]
+    return line, char
+
+
+def _index(value: Any) -> TypeGuard[int]:
+    """A 0-based line or character: an int (not a bool) that is not negative."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _code_points(ls: ProsepyServer, text: str, at: tuple[int, int]) -> tuple[int, int]:
