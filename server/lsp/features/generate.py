@@ -48,8 +48,9 @@ logger = logging.getLogger(__name__)
 COMMAND = "prosepy.generate"
 KIND = "quickfix.prosepy.generate"
 WAITING = "waiting for the model (loading if needed)"
-#: How long a worker waits for the event loop to say where the code goes now.
-LOCATE_TIMEOUT_S = 30.0
+#: How often a worker waiting for the event loop checks that the loop still runs.
+LOCATE_POLL_S = 0.25
+STOPPING = "the server is shutting down; nothing inserted"
 
 
 def _wants_resolve(ls: ProsepyServer) -> bool:
@@ -237,8 +238,16 @@ def _from_worker(
             except Exception as exc:
                 answer.set_exception(exc)
 
-        loop.call_soon_threadsafe(on_loop)
-        return answer.result(timeout=LOCATE_TIMEOUT_S)
+        try:
+            loop.call_soon_threadsafe(on_loop)
+        except RuntimeError:  # the loop is closed
+            return STOPPING
+        while True:  # a stopped loop (server exit) must not keep this thread, or exit, waiting
+            try:
+                return answer.result(timeout=LOCATE_POLL_S)
+            except concurrent.futures.TimeoutError:
+                if not loop.is_running():
+                    return STOPPING
 
     return call
 
