@@ -369,7 +369,7 @@ def _idle_death(backend: Backend) -> ModelCrashed:
     """The crash of a model process found dead between requests."""
     describe = getattr(backend, "crash", None)
     if describe is not None:
-        return describe("idle")  # type: ignore[no-any-return]
+        return describe("idle")
     return ModelCrashed("the model process ended while idle", "", "exit")
 
 

@@ -154,6 +154,7 @@ async def test_checking_leaves_the_session_alone(real: LanguageClient) -> None:
     value = await real.workspace_execute_command_async(
         types.ExecuteCommandParams("prosepy.run", [{"uri": doc.uri, "line": line}])
     )
+    assert value is not None
     assert value["lines"][0]["text"] == "→ 41"  # the generated `x = 5` ran elsewhere
 
 

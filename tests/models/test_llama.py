@@ -41,9 +41,7 @@ def _request(text: str, **kw) -> GenerationRequest:
     )
 
 
-@pytest.fixture(
-    scope="module", params=["xllamacpp", "llama-cpp-python", "model process (default)"]
-)
+@pytest.fixture(scope="module", params=["xllamacpp", "llama-cpp-python", "model process (default)"])
 def qwen(request: pytest.FixtureRequest, qwen_model: Path) -> Iterator[Backend]:
     """Each runtime in this process, and the default one through the model process (the
     way the language server uses it: grammar, stop, cancel and budget across the pipe)."""

@@ -97,7 +97,7 @@ async def still_serving(client: LanguageClient, doc: Doc) -> None:
         ),
         60,
     )
-    assert result["ok"] and result["stdout"] == "5050\n", result
+    assert result is not None and result["ok"] and result["stdout"] == "5050\n", result
 
 
 async def generate(client: LanguageClient, doc: Doc, msg_id: str) -> asyncio.Future[Any]:

@@ -161,16 +161,23 @@ def test_a_hung_model_process_is_killed_and_reported(
         manager.close()
 
 
+def _pid(manager: ModelManager) -> int:
+    """The model process's id (the manager has a loaded backend)."""
+    backend = manager.backend
+    assert backend is not None
+    return backend.pid  # type: ignore[attr-defined]
+
+
 def test_idle_timeout_unloads_and_returns_the_process(scripted: Path) -> None:
     manager = ModelManager(ModelSettings(idle_unload_s=0.5))
     try:
         manager.generate(_request())
-        pid = manager.backend.pid  # type: ignore[union-attr]
+        pid = _pid(manager)
         _wait(lambda: manager.status.state == "not loaded")
         assert "unloaded after" in manager.status.detail and manager.backend is None
         _wait(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie")
         assert manager.generate(_request()).text == REPLY  # loads again on demand
-        assert manager.backend.pid != pid  # type: ignore[union-attr]
+        assert _pid(manager) != pid
     finally:
         manager.close()
 

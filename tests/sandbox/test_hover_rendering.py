@@ -113,6 +113,7 @@ async def test_hover_on_hostile_values_errors_and_output(lsp: LanguageClient, tm
     result = await lsp.workspace_execute_command_async(
         types.ExecuteCommandParams(command="prosepy.runFile", arguments=[{"uri": uri}])
     )
+    assert result is not None
     assert result["error"]["line"] == 4 and result["lines"][-1]["line"] == 3
     await asyncio.sleep(0.1)
     for line in (3, 4):

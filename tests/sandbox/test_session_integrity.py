@@ -50,9 +50,10 @@ async def run_line(client: LanguageClient, uri: str, line: int) -> dict[str, Any
     result = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="prosepy.run", arguments=[{"uri": uri, "line": line}])
     )
+    assert result is not None
     if MODE != "any":
         assert result["strength"] == MODE, result["layers"]
-    return result
+    return dict(result)
 
 
 def sandboxes() -> list[psutil.Process]:

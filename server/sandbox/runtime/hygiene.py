@@ -156,8 +156,8 @@ def reset_hooks(stdout: Any, stderr: Any) -> None:
     """Trace, profile and monitoring hooks, gc callbacks, exception hooks, standard streams."""
     sys.settrace(None)
     sys.setprofile(None)
-    threading.settrace(None)  # type: ignore[arg-type]
-    threading.setprofile(None)  # type: ignore[arg-type]
+    threading.settrace(None)
+    threading.setprofile(None)
     monitoring = getattr(sys, "monitoring", None)  # Python 3.12+
     if monitoring is not None:
         events = [getattr(monitoring.events, n) for n in dir(monitoring.events) if n.isupper()]

@@ -160,7 +160,7 @@ def build_filter(pid: int, network: bool) -> list[tuple[int, int, int, int]] | N
         p.op(_RET, _KILL)
     self_ids = [0, pid]
 
-    def block(name: str, body) -> None:  # type: ignore[no-untyped-def]
+    def block(name: str, body) -> None:
         if name not in nr:
             return
         p.op(_JEQ, nr[name], f"{name}:body", f"{name}:next")
@@ -177,14 +177,14 @@ def build_filter(pid: int, network: bool) -> list[tuple[int, int, int, int]] | N
         p.arg(0)
         p.op(_JSET, CLONE_THREAD, allow, deny)
 
-    def own(index: int, values: list[int]):  # type: ignore[no-untyped-def]
+    def own(index: int, values: list[int]):
         def body(allow: str, deny: str) -> None:
             p.arg(index)
             p.one_of(values, allow, deny)
 
         return body
 
-    def first_then_own(first: int):  # type: ignore[no-untyped-def]
+    def first_then_own(first: int):
         def body(allow: str, deny: str) -> None:
             p.arg(0)
             p.op(_JEQ, first, 0, deny)
