@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generation through the real server: code-action latency and request-to-edit time.
 
-    .venv/bin/python scripts/bench_generate.py [--lists 400] [--skip-model]
+    .venv/bin/python scripts/bench_generate.py [--lists 400] [--skip-model] [--baseline COMMIT]
+        [--settings JSON]
 
 1. ``textDocument/codeAction`` on a 2,000-line file (40 `# nl:` requests among ordinary
    code), cursor on request lines and on plain lines: p50/p99 against the goal (p99 under
@@ -11,6 +12,12 @@
    edit applied in the client (cold: includes loading the model; warm: model loaded, new
    request; repeat: served from the cache), against the model's own generation time
    reported by the server (so the ratio is the pipeline's overhead).
+
+``--baseline COMMIT`` also measures that commit's server (its ``server/`` and ``explain/``,
+exported with ``git archive``, run with this environment), beside this tree's in one run:
+the listing one server after the other, the headline cases alternating between the two.
+``--settings`` adds to the initializationOptions of both (e.g. ``{"generate": {"check":
+false}}``; a key an older server does not know is reported by it and ignored).
 """
 
 from __future__ import annotations
@@ -24,12 +31,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.baseline import export_tree, server_env  # noqa: E402
+
+#: Extra initializationOptions for every server (``--settings``).
+OPTIONS: dict[str, Any] = {"generate": {"maxTokens": 256}, "model": {"nThreads": 1}}
 
 GOAL_P99_MS = 10.0
 
@@ -87,7 +100,7 @@ async def start(env: dict[str, str], caps: types.ClientCapabilities) -> Language
     await client.initialize_async(
         types.InitializeParams(
             capabilities=caps,
-            initialization_options={"generate": {"maxTokens": 256}, "model": {"nThreads": 1}},
+            initialization_options=OPTIONS,
         )
     )
     client.initialized(types.InitializedParams())
@@ -121,11 +134,11 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def bench_listing(count: int) -> None:
+async def bench_listing(count: int, tree: Path | None = None, label: str = "") -> None:
     tmp = Path(tempfile.mkdtemp(prefix="prosepy-bench-gen-"))
     script = tmp / "scripted.json"
     script.write_text(json.dumps({"replies": ["```python\nprint(1)\n```"]}))
-    env = dict(os.environ, PYTHONPATH=str(ROOT), PROSEPY_SCRIPTED_MODEL=str(script))
+    env = server_env(tree, PROSEPY_SCRIPTED_MODEL=str(script))
     client = await start(env, capabilities())
     text = big_file()
     uri = (tmp / "big.py").as_uri()
@@ -152,7 +165,9 @@ async def bench_listing(count: int) -> None:
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
-    print(f"\n## codeAction list latency, {len(lines)}-line file, {len(request_lines)} requests")
+    where = f" ({label})" if label else ""
+    size = f"{len(lines)}-line file, {len(request_lines)} requests"
+    print(f"\n## codeAction list latency{where}, {size}")
     print(f"(goal: p99 under {GOAL_P99_MS:g} ms; model calls while listing: {model_calls})\n")
     print("| cursor | n | p50 ms | p99 ms | max ms | p99 / goal |")
     print("|---|---|---|---|---|---|")
@@ -163,7 +178,8 @@ async def bench_listing(count: int) -> None:
             f"| {p99 / GOAL_P99_MS:.2f}x |"
         )
     print(f"\nGenerate offered on {offered}/{len(timings['on a request'])} request lines.")
-    in_process(text, request_lines, plain_lines)
+    if tree is None:
+        in_process(text, request_lines, plain_lines)
 
 
 def in_process(text: str, request_lines: list[int], plain_lines: list[int]) -> None:
@@ -223,11 +239,14 @@ async def timed_generate(client: LanguageClient, uri: str, text: str, version: i
     return {"ok": True, "total": total, "model": model_s, "message": end, "code": code}
 
 
-async def bench_headline() -> None:
+async def bench_headline(trees: dict[str, Path | None]) -> None:
+    """The three cases on every server, alternating between them case by case."""
     tmp = Path(tempfile.mkdtemp(prefix="prosepy-bench-gen-"))
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("PROSEPY_SCRIPTED_MODEL", None)
-    client = await start(env, capabilities())
+    clients = {}
+    for label, tree in trees.items():
+        env = server_env(tree)
+        env.pop("PROSEPY_SCRIPTED_MODEL", None)
+        clients[label] = await start(env, capabilities())
     rows = []
     texts = [
         ("cold (loads the model)", "# nl: 计算 1 到 100 的和\n"),
@@ -235,35 +254,49 @@ async def bench_headline() -> None:
         ("repeat (cache)", "# nl: 计算 1 到 100 的和\n"),
     ]
     for i, (name, text) in enumerate(texts):
-        uri = (tmp / f"headline_{i}.py").as_uri()
-        open_doc(client, uri, text)
-        rows.append((name, await timed_generate(client, uri, text, 1)))
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
+        for label, client in clients.items():
+            uri = (tmp / f"headline_{label.replace(' ', '_')}_{i}.py").as_uri()
+            open_doc(client, uri, text)
+            rows.append((name, label, await timed_generate(client, uri, text, 1)))
+    for client in clients.values():
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
     print("\n## Headline example: code action to applied edit, real bundled model")
     print("(anchor: the model's own generation time as reported by the pipeline)\n")
-    print("| case | request to edit s | model s | ratio | progress message |")
-    print("|---|---|---|---|---|")
-    for name, r in rows:
+    print("| case | server | request to edit s | model s | ratio | progress message |")
+    print("|---|---|---|---|---|---|")
+    for name, label, r in rows:
         if not r["ok"]:
-            print(f"| {name} | failed: {r['message']} | | | |")
+            print(f"| {name} | {label} | failed: {r['message']} | | | |")
             continue
         ratio = r["total"] / r["model"] if r["model"] and r["model"] == r["model"] else 0.0
         model = f"{r['model']:.2f}" if r["model"] == r["model"] else "-"
-        print(f"| {name} | {r['total']:.2f} | {model} | {ratio:.2f}x | {r['message']} |")
-    print("\nInserted code (cold):\n" + rows[0][1].get("code", ""))
+        print(f"| {name} | {label} | {r['total']:.2f} | {model} | {ratio:.2f}x | {r['message']} |")
+    print("\nInserted code (cold, this tree):\n" + rows[len(clients) - 1][2].get("code", ""))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lists", type=int, default=400, help="codeAction requests to time")
     parser.add_argument("--skip-model", action="store_true", help="only the listing benchmark")
+    parser.add_argument("--baseline", help="also measure this commit's server (before/after)")
+    parser.add_argument("--settings", help="JSON added to every server's initializationOptions")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    asyncio.run(bench_listing(args.lists))
+    if args.settings:
+        for section, values in json.loads(args.settings).items():
+            OPTIONS.setdefault(section, {}).update(values)
+    trees: dict[str, Path | None] = {}
+    if args.baseline:
+        trees[f"before ({args.baseline[:8]})"] = export_tree(args.baseline)
+    trees["this tree"] = None
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}")
+    print(f"initializationOptions: {json.dumps(OPTIONS)}")
+    for label, tree in trees.items():
+        asyncio.run(bench_listing(args.lists, tree, label if args.baseline else ""))
     if not args.skip_model:
-        asyncio.run(bench_headline())
+        asyncio.run(bench_headline(trees))
+    print(f"\nload average at the end: {os.getloadavg()}")
     return 0
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.baseline import export_tree, server_env  # noqa: E402
 from tests.rawlsp import frame, read_message  # noqa: E402  (the one LSP framing)
 
 PY = sys.executable
@@ -66,35 +67,11 @@ def _timed(n: int) -> float:
     return time.perf_counter() - start
 
 
-def export_tree(commit: str) -> Path:
-    """``commit``'s server and explain folders, importable as ``prosepy.*`` from the result."""
-    tree = Path(tempfile.mkdtemp(prefix="prosepy-baseline-"))
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", commit, "server", "explain"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    (tree / "prosepy").mkdir()
-    for name in ("server", "explain"):
-        (tree / "prosepy" / name).symlink_to(tree / name)
-    return tree
-
-
 class Server:
     """The real prosepy server over stdio, with a tiny synchronous JSON-RPC client."""
 
     def __init__(self, tree: Path | None = None) -> None:
-        env = dict(os.environ, PYTHONPATH=str(tree or ROOT))
-        if tree is not None:  # make sure the older code is what runs
-            where = subprocess.run(
-                [PY, "-c", "import prosepy.server as s; print(s.__file__)"],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            assert where.startswith(str(tree)), where
+        env = server_env(tree)
         self.proc = subprocess.Popen(
             [PY, "-m", "prosepy.server"],
             stdin=subprocess.PIPE,
