@@ -37,8 +37,8 @@ async def run_file(client: LanguageClient, uri: str) -> dict[str, Any]:
     result = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="prosepy.runFile", arguments=[{"uri": uri}])
     )
-    assert result["ok"], result
-    return result
+    assert result is not None and result["ok"], result
+    return dict(result)
 
 
 def edit(

@@ -49,7 +49,7 @@ async def test_a_thread_left_running_ends_the_session(env: Env):
     )
     while "doc" not in env.manager.sessions or env.manager.sessions["doc"].box is None:
         await asyncio.sleep(0.01)
-    spinning = psutil.Process(env.manager.sessions["doc"].box.pid)  # type: ignore[union-attr]
+    spinning = psutil.Process(env.manager.sessions["doc"].box.pid)
     first = await running
     assert first.session_restarted and any("thread" in n for n in first.notes), first
     assert env.manager.sessions["doc"].box is None  # the interpreter is gone, not reused

@@ -65,8 +65,8 @@ async def run(client: LanguageClient, command: str, **arg: Any) -> dict[str, Any
     result = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=command, arguments=[arg])
     )
-    assert result["ok"], result
-    return result
+    assert result is not None and result["ok"], result
+    return dict(result)
 
 
 async def hover(client: LanguageClient, uri: str, line: int) -> str:
