@@ -267,13 +267,14 @@ class SandboxTrials:
 
 def shown_lines(report: TrialReport, trial: Trial, width: int = 100) -> list[tuple[int, str, str]]:
     """What the candidate's lines printed or evaluated to: (line offset in the candidate,
-    inline text such as ``→ 5050``, the full text). Printed output wins over a value."""
+    inline text such as ``→ 5050`` for a value or ``⤷ 5050`` for printed output, the full
+    text), marked as a run marks them. Printed output wins over a value."""
     shown: dict[int, tuple[str, str]] = {}
     for line, value in report.values.items():
-        shown[line] = (value, value)
+        shown[line] = ("→ " + value, value)
     for line, printed in report.printed.items():
         full = printed.rstrip("\n")
-        shown[line] = (" ⏎ ".join(full.splitlines()), full)
+        shown[line] = ("⤷ " + " ⏎ ".join(full.splitlines()), full)
     out: list[tuple[int, str, str]] = []
     for line in sorted(shown):
         if not trial.code_start <= line < trial.code_end:
@@ -281,7 +282,7 @@ def shown_lines(report: TrialReport, trial: Trial, width: int = 100) -> list[tup
         short, full = shown[line]
         if len(short) > width:
             short = short[: width - 1] + "…"
-        out.append((line - trial.code_start, "→ " + short, full))
+        out.append((line - trial.code_start, short, full))
     return out
 
 

@@ -179,9 +179,7 @@ class ResultStore:
                 doc.error = None
         return before != (doc.values, doc.error_line, doc.stale) or delta != 0
 
-    def mark_stale(
-        self, uri: str, edited: int, old_texts: list[str], lines: list[str]
-    ) -> bool:
+    def mark_stale(self, uri: str, edited: int, old_texts: list[str], lines: list[str]) -> bool:
         """Line ``edited`` (now ``lines[edited]``) held ``old_texts`` when it ran: mark the
         results below it that depend on it stale. True if any became stale."""
         doc = self.docs.get(uri)

@@ -59,7 +59,7 @@ def test_vscode_headline_flow_with_scripted_model(tmp_path: Path) -> None:
 
     # the run's value is drawn once, as a decoration, at the end of `total = ...`
     inline = seen["run"]["inline"]
-    drawn = [x["text"] for x in inline if "5050" in x["text"]]
+    drawn = [x["text"] for x in inline if "→ 5050" in x["text"]]
     assert drawn == ["→ 5050"], inline
 
     # hovering `total` on the generated line explains it
@@ -105,7 +105,7 @@ def test_vscode_palette_generate_finds_the_action_by_its_kind(tmp_path: Path) ->
     ) as cs:
         seen = cs.flow(["open", "generate_palette", "run"], "headline.py", prefix="vscode-kind")
     assert seen["generate"]["text"].splitlines()[1:3] == SCRIPTED_CODE.splitlines()
-    drawn = [x["text"] for x in seen["run"]["inline"] if "5050" in x["text"]]
+    drawn = [x["text"] for x in seen["run"]["inline"] if "→ 5050" in x["text"]]
     assert drawn == ["→ 5050"], seen["run"]
 
 

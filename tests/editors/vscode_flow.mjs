@@ -77,7 +77,7 @@ const inlineTexts = () =>
       for (const pseudo of ["::before", "::after"]) {
         const content = getComputedStyle(el, pseudo).content;
         if (content && content !== "none" && content !== "normal" && content !== '""') {
-          out.push({ kind: "decoration", text: content.replace(/^"|"$/g, "") });
+          out.push({ kind: "decoration", text: content.replace(/^"|"$/g, ""), cls: el.className, top: el.getBoundingClientRect().top, pseudo });
         }
       }
       if (/inlay|injected/.test(el.className)) out.push({ kind: "inlay", text: el.textContent });

@@ -27,7 +27,8 @@ def _script(name: str, replies: list[str], token_delay_s: float = 0.0, **extra: 
     return path
 
 
-FAST = _script("fast", [REPLY], 0.01)
+# ~1 s of streaming: several of the progress ticker's 0.2 s reports, however loaded the machine
+FAST = _script("fast", [REPLY], 0.05)
 SLOW = _script("slow", [" ".join(["word"] * 400)], 0.05)
 FAILING = _script("failing", ["x"], load_error="the weights are missing")
 

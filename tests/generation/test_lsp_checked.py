@@ -142,8 +142,8 @@ async def test_checked_generation_marks_the_code_and_shows_the_result(vscode: La
     assert mark.message == "generated code ✓ ran without error"
     assert mark.range.start.line == 1
     await until(lambda: vscode.run_results)  # type: ignore[attr-defined]
-    # the assignment and the print, as a run shows them
-    assert await _hints(vscode, doc.uri) == {1: "→ 5050", 2: "→ 5050"}
+    # the assignment's value, and what the print printed (marked as printed output)
+    assert await _hints(vscode, doc.uri) == {1: "→ 5050", 2: "⤷ 5050"}
     assert vscode.run_results[0].lines[0].text == "→ 5050"  # type: ignore[attr-defined]
     messages = [
         getattr(value, "message", None) or ""

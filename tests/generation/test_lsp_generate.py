@@ -341,7 +341,36 @@ async def test_code_that_never_parses_is_not_inserted(broken: LanguageClient) ->
     assert resolved.edit is None
     assert any("does not parse" in m.message for m in broken.messages)
     logged = requests_logged(BROKEN)[before:]
-    assert len(logged) == 2  # one repair round, with the error given back
+    # one repair round, with the error given back ...
+    assert "does not parse" in logged[1]["messages"][-1]["content"]
+    # ... then sampled candidates from the original prompt (generate.check is on by default),
+    # at most twice generate.candidates (4) tries when none of them parses
+    samples = logged[2:]
+    assert len(samples) == 2 * 4
+    assert all(s["messages"] == logged[0]["messages"] for s in samples)
+    assert all(s["temperature"] == 0.7 for s in samples)  # generate.sampleTemperature
+    assert logged[0]["temperature"] != 0.7
+
+
+@pytest_lsp.fixture(config=config(BROKEN))
+async def broken_unchecked(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(initialize_params({"generate": {"check": False}}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_code_that_never_parses_unchecked_gets_one_repair(
+    broken_unchecked: LanguageClient,
+) -> None:
+    lsp_client = broken_unchecked
+    doc = Doc(lsp_client, "broken2.py", "# nl: print one\n")
+    before = len(requests_logged(BROKEN))
+    (action,) = await actions(lsp_client, doc, 0)
+    resolved = await resolve(lsp_client, action)
+    assert resolved.edit is None
+    assert any("does not parse" in m.message for m in lsp_client.messages)
+    logged = requests_logged(BROKEN)[before:]
+    assert len(logged) == 2  # without checking: one repair round only
     assert "does not parse" in logged[1]["messages"][-1]["content"]
 
 
