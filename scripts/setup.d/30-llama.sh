@@ -35,7 +35,10 @@ if ! stamp_ok llama "$flag_hash"; then
     rm -rf "$wheel_dir" && mv "$wheel_dir.partial" "$wheel_dir"
     wheel=$(ls "$wheel_dir"/llama_cpp_python-"$LLAMA_VERSION"-*.whl | head -n1)
   fi
+  # this build, even over another build of the same version; then its dependencies
+  # (diskcache, jinja2, numpy, typing-extensions), which --no-deps left out
   pip_q --force-reinstall --no-deps "$wheel"
+  pip_q "$wheel"
   log "proving the build with a real generation in a child process"
   if ! "$PROSEPY_VENV/bin/python" -m prosepy.server.models.doctor --prove llama-cpp-python >&2; then
     pip_q_uninstall llama-cpp-python
