@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from prosepy.explain import expr, type_errors
 from prosepy.explain.core import Ctx, code, space_zh
+from prosepy.explain.type_errors import nodes, quoted
 
 Explainer = Callable[[str, "ast.AST | None", Ctx], "str | None"]
 
@@ -37,17 +38,9 @@ def _parse_line(line: str) -> ast.AST | None:
     return None
 
 
-def _nodes(tree: ast.AST | None, kind: type | tuple[type, ...]) -> list:
-    return [n for n in ast.walk(tree) if isinstance(n, kind)] if tree is not None else []
-
-
-def _quoted(message: str) -> list[str]:
-    return re.findall(r"'([^']*)'", message)
-
-
 def _zero_division(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
     divisors: list[tuple[ast.AST, ast.AST]] = []
-    for n in _nodes(tree, (ast.BinOp, ast.AugAssign)):
+    for n in nodes(tree, (ast.BinOp, ast.AugAssign)):
         if isinstance(n.op, ast.Div | ast.FloorDiv | ast.Mod) and not (
             isinstance(n, ast.BinOp)
             and isinstance(n.op, ast.Mod)
@@ -55,7 +48,7 @@ def _zero_division(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
             and isinstance(n.left.value, str)
         ):
             divisors.append((n.right if isinstance(n, ast.BinOp) else n.value, n))
-    for n in _nodes(tree, ast.Call):
+    for n in nodes(tree, ast.Call):
         if isinstance(n.func, ast.Name) and n.func.id == "divmod" and len(n.args) == 2:
             divisors.append((n.args[1], n))
     head = ctx.t("Division by zero", "除以零")
@@ -91,7 +84,7 @@ def _op(node: ast.AugAssign) -> str:
 
 
 def _name_error(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
-    names = _quoted(message)
+    names = quoted(message)
     if not names:
         return None
     text = ctx.t(
@@ -106,7 +99,7 @@ def _name_error(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
 
 
 def _unbound(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
-    names = _quoted(message)
+    names = quoted(message)
     if not names:
         return None
     return ctx.t(
@@ -143,7 +136,7 @@ def _value_error(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
         kind, want, got = m.groups()
         targets = [
             t
-            for n in _nodes(tree, (ast.Assign, ast.For))
+            for n in nodes(tree, (ast.Assign, ast.For))
             for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
             if isinstance(t, ast.Tuple | ast.List)
         ]
@@ -175,7 +168,7 @@ def _value_error(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
 def _index_error(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
     if "pop from empty" in message:
         return ctx.t("`pop()` was called on an empty list.", "对空列表调用了 `pop()`。")
-    spots = [n for n in _nodes(tree, ast.Subscript) if not isinstance(n.slice, ast.Slice)]
+    spots = [n for n in nodes(tree, ast.Subscript) if not isinstance(n.slice, ast.Slice)]
     what = (
         ctx.t(" in {e}", "（{e}）", e=code(spots[0]))
         if len(spots) == 1
@@ -191,7 +184,7 @@ def _index_error(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
 
 def _key_error(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
     key = message.strip()
-    spots = [n for n in _nodes(tree, ast.Subscript) if ast.unparse(n.slice) == key]
+    spots = [n for n in nodes(tree, ast.Subscript) if ast.unparse(n.slice) == key]
     where = code(spots[0].value) if len(spots) == 1 else ctx.t("the dict", "字典")
     return ctx.t(
         "The key {k} is not in {w}. Check the spelling, or use `.get(key, default)` to "
@@ -206,7 +199,7 @@ def _attribute_error(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None
     m = re.match(r"'(\w+)' object has no attribute '(\w+)'", message)
     if m:
         typ, attr = m.groups()
-        owners = [n.value for n in _nodes(tree, ast.Attribute) if n.attr == attr]
+        owners = [n.value for n in nodes(tree, ast.Attribute) if n.attr == attr]
         owner = ctx.t(" ({o})", "（{o}）", o=code(owners[0])) if len(owners) == 1 else ""
         if typ == "NoneType":
             return ctx.t(
@@ -239,7 +232,7 @@ def _attribute_error(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None
 
 
 def _assertion(message: str, tree: ast.AST | None, ctx: Ctx) -> str | None:
-    asserts = _nodes(tree, ast.Assert)
+    asserts = nodes(tree, ast.Assert)
     if len(asserts) != 1:
         return None
     text = ctx.t(
@@ -350,7 +343,7 @@ def explain_error(type_name: str, message: str, line_source: str, language: str 
 
 
 def _specific(short: str, message: str, ctx: Ctx) -> str | None:
-    names = _quoted(message)
+    names = quoted(message)
     if short == "FileNotFoundError" and names:
         return ctx.t(
             "There is no file at {p}; a relative path is looked up from the current working "

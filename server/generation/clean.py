@@ -196,6 +196,19 @@ _ALIASES = {
 }
 
 
+def bound_name(node: ast.AST) -> str | None:
+    """The name ``node`` binds: an assignment target, a def or class, an argument, an import."""
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        return node.id
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return node.name
+    if isinstance(node, ast.arg):
+        return node.arg
+    if isinstance(node, ast.alias):
+        return (node.asname or node.name).split(".")[0]
+    return None
+
+
 def missing_imports(code: str, known: set[str]) -> list[str]:
     """Imports for standard modules (and np/pd/plt) the code uses but nothing defines.
 
@@ -209,17 +222,10 @@ def missing_imports(code: str, known: set[str]) -> list[str]:
     bound = set(known) | set(dir(builtins))
     used: list[str] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                used.append(node.id)
-            else:
-                bound.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            used.append(node.id)
+        elif (name := bound_name(node)) is not None:
+            bound.add(name)
     out: list[str] = []
     for name in dict.fromkeys(used):
         if name in bound:

@@ -12,7 +12,7 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
-from prosepy.server.generation.clean import Draft, indent, missing_imports
+from prosepy.server.generation.clean import Draft, bound_name, indent, missing_imports
 from prosepy.server.generation.context import with_placeholder
 from prosepy.server.generation.requests import NlRequest
 from prosepy.server.lines import line_texts, split_lines
@@ -103,17 +103,7 @@ def _bound_names(tree: ast.Module | None, text: str) -> set[str]:
     """Every name the file binds anywhere (an over-approximation is harmless here)."""
     if tree is None:
         return set(re.findall(r"[A-Za-z_]\w*", text))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-    return names
+    return {name for node in ast.walk(tree) if (name := bound_name(node)) is not None}
 
 
 def _apply(text: str, edits: list[Edit]) -> str:
