@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 FinishReason = Literal["stop", "length", "cancelled", "timeout", "error"]
 
@@ -70,6 +70,36 @@ class CancelToken:
     @property
     def cancelled(self) -> bool:
         return self._event.is_set()
+
+
+def chat_body(request: GenerationRequest) -> dict[str, Any]:
+    """A streamed OpenAI-style chat-completions body: messages, max_tokens, temperature."""
+    return {
+        "messages": chat_dicts(request.messages),
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+        "stream": True,
+    }
+
+
+def chat_dicts(messages: list[ChatMessage]) -> list[dict[str, str]]:
+    """The chat as the role/content dicts chat templates and chat APIs take."""
+    return [{"role": m.role, "content": m.content} for m in messages]
+
+
+def not_installed(package: str, exc: ImportError, fix: str) -> ModelError:
+    """The error for a backend whose runtime package cannot be imported."""
+    return ModelError(f"{package} is not installed ({exc})", fix)
+
+
+def installed_version(distribution: str) -> str | None:
+    """The installed version of a runtime's package (None when it is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None
 
 
 #: Called with each new piece of text as it is generated.
@@ -133,6 +163,28 @@ class StreamCollector:
             self.parts.append(tail)
             if self.on_token is not None:
                 self.on_token(tail)
+
+    def drain(self, pieces: Iterable[str], stops: StopFilter) -> FinishReason:
+        """Add ``pieces`` through ``stops`` until cancelled, out of time or tokens, stopped,
+        or the pieces end. Each stop check comes before the next piece is asked for."""
+        it = iter(pieces)
+        while True:
+            reason = self.should_stop()
+            if reason is not None:
+                return reason
+            if self.tokens >= self.request.max_tokens:
+                return "length"
+            piece = next(it, None)
+            if piece is None:
+                return "stop"
+            self.add(stops.feed(piece))
+            if stops.stopped:
+                return "stop"
+
+    def flush_stops(self, stops: StopFilter, finish: FinishReason, extra: str = "") -> None:
+        """After a stream that ended by itself: emit what ``stops`` held back, plus ``extra``."""
+        if finish == "stop" and not stops.stopped:
+            self.add_tail(stops.flush() + extra)
 
     def result(self, finish: FinishReason, model: str) -> GenerationResult:
         return GenerationResult(

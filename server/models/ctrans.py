@@ -17,6 +17,7 @@ import codecs
 import contextlib
 import gc
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,18 @@ from prosepy.server.config import ModelSettings
 from prosepy.server.models.base import (
     CancelToken,
     ChatMessage,
-    FinishReason,
     GenerationRequest,
     GenerationResult,
     ModelError,
     StopFilter,
     StreamCollector,
     TokenCallback,
+    chat_dicts,
+    installed_version,
+    not_installed,
 )
 from prosepy.server.models.gguf import GGML_MAGICS, read_gguf
-from prosepy.server.models.memory import check_memory
+from prosepy.server.models.memory import check_memory, out_of_memory_loading
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +48,7 @@ GGML_TYPES = {"gpt2", "gptj", "gpt_neox", "falcon", "llama", "mpt", "gpt_bigcode
 
 
 def runtime_version() -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("ctransformers")
-    except PackageNotFoundError:
-        return None
+    return installed_version("ctransformers")
 
 
 def _unsupported(name: str, arch: str) -> ModelError:
@@ -69,8 +67,9 @@ class CTransformersBackend:
         try:
             from ctransformers import LLM, Config
         except ImportError as exc:
-            raise ModelError(
-                f"ctransformers is not installed ({exc})",
+            raise not_installed(
+                "ctransformers",
+                exc,
                 'pip install ctransformers==0.2.27, or set model.backend to "llama-cpp"',
             ) from exc
         self.name = path.name
@@ -98,10 +97,7 @@ class CTransformersBackend:
         try:
             self.llm: Any = LLM(str(path), model_type, config=config)
         except MemoryError as exc:
-            raise ModelError(
-                f"out of memory while loading {path.name}",
-                "close other programs, lower model.nCtx, or choose a smaller model",
-            ) from exc
+            raise out_of_memory_loading(path.name) from exc
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(
                 f"ctransformers could not load {path.name}: {exc}",
@@ -118,7 +114,7 @@ class CTransformersBackend:
 
                 env = jinja2.Environment(undefined=jinja2.StrictUndefined)
                 return env.from_string(self.template).render(
-                    messages=[{"role": m.role, "content": m.content} for m in messages],
+                    messages=chat_dicts(messages),
                     add_generation_prompt=True,
                     bos_token="",
                     eos_token="",
@@ -144,7 +140,6 @@ class CTransformersBackend:
                 "shorten the request or raise model.nCtx",
             )
         greedy = request.temperature <= 0
-        finish: FinishReason = "stop"
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         stream = self.llm.generate(
             tokens,
@@ -153,27 +148,17 @@ class CTransformersBackend:
             threads=self.threads,
             reset=True,
         )
-        try:
-            while True:
-                reason = collector.should_stop()
-                if reason is not None:
-                    finish = reason
-                    break
-                if collector.tokens >= request.max_tokens:
-                    finish = "length"
-                    break
-                token = next(stream, None)
-                if token is None:
-                    break
+
+        def pieces() -> Iterator[str]:
+            while (token := next(stream, None)) is not None:
                 # a character split across tokens comes out with its last piece
-                text = decoder.decode(self.llm.detokenize([token], decode=False))
-                collector.add(stops.feed(text))
-                if stops.stopped:
-                    break
+                yield decoder.decode(self.llm.detokenize([token], decode=False))
+
+        try:
+            finish = collector.drain(pieces(), stops)
         finally:
             stream.close()
-        if finish == "stop" and not stops.stopped:
-            collector.add_tail(stops.flush() + decoder.decode(b"", final=True))
+        collector.flush_stops(stops, finish, decoder.decode(b"", final=True))
         return collector.result(finish, self.name)
 
     def close(self) -> None:

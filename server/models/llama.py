@@ -23,9 +23,11 @@ from prosepy.server.models.base import (
     ModelError,
     StreamCollector,
     TokenCallback,
+    chat_dicts,
+    not_installed,
 )
 from prosepy.server.models.gguf import GGUFInfo, load_error
-from prosepy.server.models.memory import check_memory
+from prosepy.server.models.memory import check_memory, out_of_memory_loading
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +74,8 @@ class LlamaCppBackend:
         try:
             from llama_cpp import Llama
         except ImportError as exc:
-            raise ModelError(
-                f"llama-cpp-python is not installed ({exc})",
-                "run scripts/setup, or choose model.backend openai",
+            raise not_installed(
+                "llama-cpp-python", exc, "run scripts/setup, or choose model.backend openai"
             ) from exc
         self.name = info.path.name
         self.path = info.path
@@ -90,10 +91,7 @@ class LlamaCppBackend:
                 verbose=False,
             )
         except MemoryError as exc:
-            raise ModelError(
-                f"out of memory while loading {self.name}",
-                "close other programs, lower model.nCtx, or choose a smaller model",
-            ) from exc
+            raise out_of_memory_loading(self.name) from exc
         except (ValueError, RuntimeError, OSError) as exc:
             log = "\n".join(_NATIVE_LOG)
             raise load_error(info, exc, log, f"llama-cpp-python {runtime_version()}") from exc
@@ -120,7 +118,7 @@ class LlamaCppBackend:
         finish: FinishReason = "stop"
         try:
             stream = self.llm.create_chat_completion(
-                messages=[{"role": m.role, "content": m.content} for m in request.messages],
+                messages=chat_dicts(request.messages),
                 stream=True,
                 max_tokens=request.max_tokens,
                 stop=request.stop or None,

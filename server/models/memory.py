@@ -32,6 +32,15 @@ def needed_bytes(file_size: int, n_ctx: int) -> int:
     return file_size + n_ctx * 48 * 1024 + 64 * 1024 * 1024
 
 
+#: What to do when a model does not fit.
+MEMORY_FIX = "close other programs, lower model.nCtx, or choose a smaller model"
+
+
+def out_of_memory_loading(name: str) -> ModelError:
+    """The error for a runtime that raised MemoryError while loading ``name``."""
+    return ModelError(f"out of memory while loading {name}", MEMORY_FIX)
+
+
 def check_memory(file_size: int, n_ctx: int, name: str) -> None:
     need = needed_bytes(file_size, n_ctx)
     have = available_bytes()
@@ -39,5 +48,5 @@ def check_memory(file_size: int, n_ctx: int, name: str) -> None:
         raise ModelError(
             f"not enough memory to load {name}: needs about {need / 2**20:,.0f} MiB, "
             f"{have / 2**20:,.0f} MiB available",
-            "close other programs, lower model.nCtx, or choose a smaller model",
+            MEMORY_FIX,
         )

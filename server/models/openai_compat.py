@@ -27,6 +27,7 @@ from prosepy.server.models.base import (
     StopFilter,
     StreamCollector,
     TokenCallback,
+    chat_body,
 )
 
 logger = logging.getLogger(__name__)
@@ -94,12 +95,7 @@ class OpenAIBackend:
     ) -> GenerationResult:
         collector = StreamCollector(request, cancel, on_token)
         stops = StopFilter(request.stop)  # servers differ in how they honour "stop"
-        body: dict[str, Any] = {
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-            "stream": True,
-        }
+        body = chat_body(request)
         if self.model:
             body["model"] = self.model
         if request.stop:
@@ -127,8 +123,7 @@ class OpenAIBackend:
             ) from exc
         except httpx.HTTPError as exc:
             raise _transport_error(self.base_url, exc) from exc
-        if finish == "stop" and not stops.stopped:
-            collector.add_tail(stops.flush())
+        collector.flush_stops(stops, finish)
         return collector.result(finish, self.name)
 
     def _stream(

@@ -20,12 +20,12 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from prosepy.server.models.base import (
     CancelToken,
-    FinishReason,
     GenerationRequest,
     GenerationResult,
     ModelError,
@@ -93,22 +93,15 @@ class ScriptedBackend:
         reply = self._next_reply(request)
         collector = StreamCollector(request, cancel, on_token)
         stops = StopFilter(request.stop)
-        finish: FinishReason = "stop"
-        for chunk in _CHUNK.findall(reply):
-            reason = collector.should_stop()
-            if reason is not None:
-                finish = reason
-                break
-            if collector.tokens >= request.max_tokens:
-                finish = "length"
-                break
-            if self.token_delay_s:
-                time.sleep(self.token_delay_s)
-            collector.add(stops.feed(chunk))
-            if stops.stopped:
-                break
-        if not stops.stopped and finish == "stop":
-            collector.add_tail(stops.flush())
+
+        def pieces() -> Iterator[str]:
+            for chunk in _CHUNK.findall(reply):
+                if self.token_delay_s:
+                    time.sleep(self.token_delay_s)
+                yield chunk
+
+        finish = collector.drain(pieces(), stops)
+        collector.flush_stops(stops, finish)
         return collector.result(finish, self.name)
 
     def close(self) -> None:

@@ -32,9 +32,12 @@ from prosepy.server.models.base import (
     ModelError,
     StreamCollector,
     TokenCallback,
+    chat_body,
+    installed_version,
+    not_installed,
 )
 from prosepy.server.models.gguf import GGUFInfo, load_error
-from prosepy.server.models.memory import check_memory
+from prosepy.server.models.memory import check_memory, out_of_memory_loading
 
 logger = logging.getLogger(__name__)
 RUNTIME = "xllamacpp"
@@ -44,12 +47,7 @@ _load_lock = threading.Lock()  # stderr is redirected while loading: one load at
 
 
 def runtime_version() -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(RUNTIME)
-    except PackageNotFoundError:
-        return None
+    return installed_version(RUNTIME)
 
 
 def system_info() -> str:
@@ -92,8 +90,9 @@ class XLlamaBackend:
         try:
             import xllamacpp
         except ImportError as exc:
-            raise ModelError(
-                f"xllamacpp is not installed ({exc})",
+            raise not_installed(
+                "xllamacpp",
+                exc,
                 "run scripts/setup (pip install xllamacpp), or choose model.backend openai",
             ) from exc
         self.name = info.path.name
@@ -116,10 +115,7 @@ class XLlamaBackend:
             try:
                 self.server: Any = xllamacpp.Server(params)
             except MemoryError as exc:
-                raise ModelError(
-                    f"out of memory while loading {self.name}",
-                    "close other programs, lower model.nCtx, or choose a smaller model",
-                ) from exc
+                raise out_of_memory_loading(self.name) from exc
             except (RuntimeError, ValueError, OSError) as exc:
                 error = exc
         if error is not None:
@@ -144,12 +140,7 @@ class XLlamaBackend:
         on_token: TokenCallback | None = None,
     ) -> GenerationResult:
         collector = StreamCollector(request, cancel, on_token)
-        body: dict[str, Any] = {
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-            "stream": True,
-        }
+        body = chat_body(request)
         if request.stop:
             body["stop"] = request.stop
         if request.grammar:
