@@ -6,6 +6,7 @@ import asyncio
 import sysconfig
 from pathlib import Path
 
+import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -70,26 +71,23 @@ async def test_english_hover_with_signature(raw_client: LanguageClient, tmp_path
     assert await _hover(raw_client, uri, 5, 0) is None  # a blank line has nothing to explain
 
 
-async def test_chinese_follows_the_client_locale(
-    raw_client: LanguageClient, tmp_path: Path
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        pytest.param(None, "把 `i` 加到 `total` 上。", id="chinese-follows-the-client-locale"),
+        pytest.param(
+            {"explain": {"language": "en"}}, "Adds `i` to `total`.", id="setting-overrides-locale"
+        ),
+    ],
+)
+async def test_language_from_locale_or_setting(
+    raw_client: LanguageClient, tmp_path: Path, options: dict | None, expected: str
 ) -> None:
-    await raw_client.initialize_session(initialize_params(locale="zh-CN"))
+    await raw_client.initialize_session(initialize_params(options, locale="zh-CN"))
     uri = (tmp_path / "example.py").as_uri()
     _open(raw_client, uri, SOURCE)
     text = await _hover(raw_client, uri, 4, 4)
-    assert text is not None and text.startswith("把 `i` 加到 `total` 上。")
-
-
-async def test_language_setting_overrides_locale(
-    raw_client: LanguageClient, tmp_path: Path
-) -> None:
-    await raw_client.initialize_session(
-        initialize_params({"explain": {"language": "en"}}, locale="zh-CN")
-    )
-    uri = (tmp_path / "example.py").as_uri()
-    _open(raw_client, uri, SOURCE)
-    text = await _hover(raw_client, uri, 4, 4)
-    assert text is not None and text.startswith("Adds `i` to `total`.")
+    assert text is not None and text.startswith(expected)
 
 
 async def test_budget_answers_without_jedi_then_remembers(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prosepy.server.generation.context import gather
 from prosepy.server.generation.examples import (
+    Example,
     claim_examples,
     doctest_examples,
     gather_examples,
@@ -11,6 +12,14 @@ from prosepy.server.generation.examples import (
 )
 from prosepy.server.generation.requests import request_at
 from prosepy.server.lines import line_texts
+
+
+def _gathered(text: str, line: int) -> list[Example]:
+    """The examples gathered for the request on ``line`` (its context's top ends there)."""
+    lines = line_texts(text)
+    request = request_at(lines, line)
+    assert request is not None
+    return gather_examples(lines, request, gather(lines, request), top_end=line)
 
 
 def test_doctests_with_continuations_setup_and_output() -> None:
@@ -71,11 +80,7 @@ def test_asserts_below_the_request_and_below_the_function() -> None:
         "print('done')\n"
         "assert area(1, 1) == 1\n"
     )
-    lines = line_texts(text)
-    request = request_at(lines, 2)
-    assert request is not None
-    context = gather(lines, request)
-    found = gather_examples(lines, request, context, top_end=2)
+    found = _gathered(text, 2)
     assert [e.source for e in found] == ["assert area(2, 3) == 6", "assert area(0, 3) == 0"]
     assert all(e.expected is None and e.origin == "assert" for e in found)
 
@@ -100,9 +105,5 @@ def test_doctest_of_the_enclosing_method_and_class() -> None:
         '        """\n'
         "        # nl: remove and return the last item\n"
     )
-    lines = line_texts(text)
-    request = request_at(lines, 16)
-    assert request is not None
-    context = gather(lines, request)
-    found = gather_examples(lines, request, context, top_end=16)
+    found = _gathered(text, 16)
     assert [e.expected for e in found] == ["6", "1"]

@@ -68,17 +68,22 @@ def _type(client: LanguageClient, uri: str, version: int, at: tuple[int, int], t
     )
 
 
-async def test_results_follow_edits_and_are_sent_again(lsp: LanguageClient, tmp_path: Path):
-    text = "x = 6 * 7\nx\nprint('done')\nx + 1\n"
-    path = tmp_path / "inline.py"
+async def _open_and_run(client: LanguageClient, path: Path, text: str) -> str:
+    """Write, open and run ``text`` as ``path``; its URI."""
     path.write_text(text, encoding="utf-8")
     uri = path.as_uri()
-    lsp.text_document_did_open(
+    client.text_document_did_open(
         types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
     )
-    await lsp.workspace_execute_command_async(
+    await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="prosepy.runFile", arguments=[{"uri": uri}])
     )
+    return uri
+
+
+async def test_results_follow_edits_and_are_sent_again(lsp: LanguageClient, tmp_path: Path):
+    text = "x = 6 * 7\nx\nprint('done')\nx + 1\n"
+    uri = await _open_and_run(lsp, tmp_path / "inline.py", text)
     first = await _next(lsp, 0)
     assert first["uri"] == uri
     assert _items(first) == [(0, "value", "→ 42"), (1, "value", "→ 42"), (3, "value", "→ 43")]
@@ -99,16 +104,7 @@ async def test_results_follow_edits_and_are_sent_again(lsp: LanguageClient, tmp_
 
 
 async def test_a_run_error_is_drawn_where_it_was_raised(lsp: LanguageClient, tmp_path: Path):
-    text = "a = 2\nb = a / 0\n"
-    path = tmp_path / "error.py"
-    path.write_text(text, encoding="utf-8")
-    uri = path.as_uri()
-    lsp.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
-    )
-    await lsp.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="prosepy.runFile", arguments=[{"uri": uri}])
-    )
+    await _open_and_run(lsp, tmp_path / "error.py", "a = 2\nb = a / 0\n")
     value, item = (await _next(lsp, 0))["items"]
     assert (value["line"], value["label"]) == (0, "→ 2")
     assert item["line"] == 1 and item["kind"] == "error"

@@ -114,11 +114,18 @@ def test_switching_models_releases_the_old_instance(script: Path) -> None:
         manager.get()
 
 
-def test_switch_during_generation_closes_after_it(tmp_path: Path) -> None:
+def _slow_manager(
+    tmp_path: Path, reply: str, token_delay_s: float
+) -> tuple[ModelManager, CountingLoader]:
+    """A manager over a scripted model that streams ``reply`` slowly, and its counting loader."""
     slow = tmp_path / "slow.json"
-    slow.write_text(json.dumps({"replies": ["a b c d e f g h"], "token_delay_s": 0.05}))
+    slow.write_text(json.dumps({"replies": [reply], "token_delay_s": token_delay_s}))
     load = CountingLoader(slow)
-    manager = ModelManager(ModelSettings(), load=load)
+    return ModelManager(ModelSettings(), load=load), load
+
+
+def test_switch_during_generation_closes_after_it(tmp_path: Path) -> None:
+    manager, load = _slow_manager(tmp_path, "a b c d e f g h", token_delay_s=0.05)
     started = threading.Event()
     results: list[GenerationResult] = []
 
@@ -136,10 +143,7 @@ def test_switch_during_generation_closes_after_it(tmp_path: Path) -> None:
 
 
 def test_generations_are_serialised(tmp_path: Path) -> None:
-    slow = tmp_path / "slow.json"
-    slow.write_text(json.dumps({"replies": ["one two three"], "token_delay_s": 0.02}))
-    load = CountingLoader(slow)
-    manager = ModelManager(ModelSettings(), load=load)
+    manager, load = _slow_manager(tmp_path, "one two three", token_delay_s=0.02)
     backend = manager.get()
     active = 0
     most = 0
@@ -163,7 +167,7 @@ def test_generations_are_serialised(tmp_path: Path) -> None:
         t.start()
     for t in threads:
         t.join(20)
-    assert len(Path(str(slow) + ".log").read_text().splitlines()) == 3
+    assert len((tmp_path / "slow.json.log").read_text().splitlines()) == 3
     assert most == 1 and manager.status.state == "ready"
 
 
