@@ -33,6 +33,18 @@ def initialize_params(
     )
 
 
+def open_doc(client: LanguageClient, path: Path, text: str) -> str:
+    """Write ``text`` to ``path`` and open it in the server; its URI."""
+    path.write_text(text, encoding="utf-8")
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        )
+    )
+    return uri
+
+
 def markdown(hover: types.Hover | None) -> str:
     """A hover's text ("" for no hover); prosepy's hovers are always MarkupContent."""
     if hover is None:

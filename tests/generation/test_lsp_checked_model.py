@@ -20,7 +20,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.conftest import SERVER_COMMAND, initialize_params, server_env
 from tests.generation.lsp_util import Doc, actions, until
-from tests.generation.test_lsp_checked import FIX_KIND, _as_action
+from tests.generation.test_lsp_checked import _diagnostics, _fix_actions
 
 MODEL = Path.home() / ".cache/prosepy/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 pytestmark = [
@@ -162,20 +162,8 @@ async def fix_actions(client: LanguageClient, doc: Doc, line: int) -> list[types
     await client.workspace_execute_command_async(
         types.ExecuteCommandParams("prosepy.runFile", [{"uri": doc.uri}])
     )
-    await until(lambda: any(d.source == "prosepy run" for d in client.diagnostics.get(doc.uri, [])))
-    diagnostics = [d for d in client.diagnostics[doc.uri] if d.source == "prosepy run"]
-    found = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(doc.uri),
-            range=types.Range(types.Position(line, 0), types.Position(line, 0)),
-            context=types.CodeActionContext(diagnostics=diagnostics),
-        )
-    )
-    return [
-        a
-        for a in map(_as_action, found or [])
-        if isinstance(a, types.CodeAction) and a.kind == FIX_KIND
-    ]
+    await until(lambda: _diagnostics(client, doc.uri, "prosepy run"))
+    return await _fix_actions(client, doc, line)
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,14 @@ async def generate(client: LanguageClient, doc: Doc, line: int) -> types.CodeAct
     return await client.code_action_resolve_async(action)
 
 
+async def generated(client: LanguageClient, doc: Doc, line: int) -> Doc:
+    """``doc`` with the edit generated for the request on ``line`` applied."""
+    resolved = await generate(client, doc, line)
+    assert resolved.edit is not None, [m.message for m in client.messages]
+    assert doc.apply(resolved.edit)
+    return doc
+
+
 def run(source: str) -> str:
     proc = subprocess.run(
         [sys.executable, "-c", source], capture_output=True, text=True, timeout=60, check=False
@@ -59,10 +67,7 @@ def run(source: str) -> str:
 
 
 async def test_headline_prints_5050(real: LanguageClient) -> None:
-    doc = Doc(real, "headline.py", "# nl: 计算 1 到 100 的和\n")
-    resolved = await generate(real, doc, 0)
-    assert resolved.edit is not None, [m.message for m in real.messages]
-    assert doc.apply(resolved.edit)
+    doc = await generated(real, Doc(real, "headline.py", "# nl: 计算 1 到 100 的和\n"), 0)
     assert doc.lines()[0] == "# nl: 计算 1 到 100 的和"
     assert "5050" in run(doc.text).split()
 
@@ -74,10 +79,7 @@ async def test_function_body_is_indented_and_uses_parameters(real: LanguageClien
         "    # nl: return the sum of prices multiplied by (1 + tax)\n"
         "\n\nprint(round(total_price([10, 20], 0.5), 2))\n"
     )
-    doc = Doc(real, "price.py", text)
-    resolved = await generate(real, doc, 2)
-    assert resolved.edit is not None, [m.message for m in real.messages]
-    assert doc.apply(resolved.edit)
+    doc = await generated(real, Doc(real, "price.py", text), 2)
     lines = doc.lines()
     start = lines.index("    # nl: return the sum of prices multiplied by (1 + tax)") + 1
     end = lines.index("print(round(total_price([10, 20], 0.5), 2))")
@@ -92,10 +94,7 @@ async def test_json_import_goes_to_the_top(real: LanguageClient) -> None:
         'import os\n\nconfig = {"name": "prosepy", "port": 8080}\n'
         "# nl: 把 config 转成 JSON 字符串并打印\n"
     )
-    doc = Doc(real, "config.py", text)
-    resolved = await generate(real, doc, 3)
-    assert resolved.edit is not None, [m.message for m in real.messages]
-    assert doc.apply(resolved.edit)
+    doc = await generated(real, Doc(real, "config.py", text), 3)
     lines = doc.lines()
     assert lines[:2] == ["import os", "import json"]
     comment = lines.index("# nl: 把 config 转成 JSON 字符串并打印")

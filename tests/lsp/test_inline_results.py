@@ -11,7 +11,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.conftest import SERVER_COMMAND, initialize_params, server_env
+from tests.conftest import SERVER_COMMAND, initialize_params, open_doc, server_env
 
 INLINE = "prosepy/inlineResults"
 
@@ -70,11 +70,7 @@ def _type(client: LanguageClient, uri: str, version: int, at: tuple[int, int], t
 
 async def _open_and_run(client: LanguageClient, path: Path, text: str) -> str:
     """Write, open and run ``text`` as ``path``; its URI."""
-    path.write_text(text, encoding="utf-8")
-    uri = path.as_uri()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
-    )
+    uri = open_doc(client, path, text)
     await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="prosepy.runFile", arguments=[{"uri": uri}])
     )

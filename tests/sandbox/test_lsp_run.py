@@ -13,7 +13,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from prosepy.server.sandbox.layers import EXPECTED
-from tests.conftest import SERVER_COMMAND, initialize_params, markdown, server_env
+from tests.conftest import SERVER_COMMAND, initialize_params, markdown, open_doc, server_env
 from tests.sandbox.conftest import MODE
 
 
@@ -37,19 +37,6 @@ async def lsp(lsp_client: LanguageClient):
     await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
-
-
-def open_doc(client: LanguageClient, path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    uri = path.as_uri()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=uri, language_id="python", version=1, text=text
-            )
-        )
-    )
-    return uri
 
 
 async def command(client: LanguageClient, name: str, *args: Any) -> Any:

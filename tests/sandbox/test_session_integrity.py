@@ -19,7 +19,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.conftest import SERVER_COMMAND, initialize_params, server_env
+from tests.conftest import SERVER_COMMAND, initialize_params, open_doc, server_env
 from tests.sandbox.conftest import MODE, sandbox_processes
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox's layers are Linux's")
@@ -32,18 +32,6 @@ async def lsp(lsp_client: LanguageClient):
     await lsp_client.initialize_session(initialize_params({"run": {"timeoutS": 5}}))
     yield
     await lsp_client.shutdown_session()
-
-
-def open_doc(client: LanguageClient, path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=path.as_uri(), language_id="python", version=1, text=text
-            )
-        )
-    )
-    return path.as_uri()
 
 
 async def run_line(client: LanguageClient, uri: str, line: int) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from prosepy.server.lsp.features.variables import plain
-from tests.conftest import SERVER_COMMAND, initialize_params, server_env
+from tests.conftest import SERVER_COMMAND, initialize_params, open_doc, server_env
 from tests.views.snippet_python import snippet_python
 
 SNIPPET_PYTHON = snippet_python()
@@ -49,16 +49,6 @@ async def vscode(lsp_client: LanguageClient):
     await lsp_client.initialize_session(_params(images=True))
     yield
     await lsp_client.shutdown_session()
-
-
-def open_doc(client: LanguageClient, path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            types.TextDocumentItem(uri=path.as_uri(), language_id="python", version=1, text=text)
-        )
-    )
-    return path.as_uri()
 
 
 async def run(client: LanguageClient, command: str, **arg: Any) -> dict[str, Any]:
