@@ -25,6 +25,7 @@ NVIM = Path(os.environ.get("PROSEPY_NVIM", CACHE / "nvim" / "bin" / "nvim"))
 EMACS = shutil.which("emacs")
 HEADLINE = "# nl: 计算 1 到 100 的和\n"
 SCRIPTED_CODE = "total = sum(range(1, 101))\nprint(total)"
+PYTHON_PLACEHOLDER = "/path/to/prosepy/.venv/bin/python"
 
 pytestmark = pytest.mark.editor
 
@@ -54,17 +55,27 @@ def _scripted_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.skipif(not NVIM.exists(), reason=f"Neovim 0.11 not at {NVIM} (scripts/setup test)")
-def test_readme_neovim_config(tmp_path: Path) -> None:
-    lua = readme_block("Neovim", "lua")
-    assert '"/path/to/prosepy/.venv/bin/python"' in lua
-    config = tmp_path / "init.lua"
-    config.write_text(lua.replace("/path/to/prosepy/.venv/bin/python", sys.executable))
+def _flow_setup(
+    tmp_path: Path, block: tuple[str, str], config_name: str, config_var: str
+) -> tuple[dict[str, str], Path]:
+    """The README's ``block`` (heading, language) as a config file with this interpreter filled
+    in, the headline file, and the driver's environment; also where the driver writes what it saw.
+    """
+    text = readme_block(*block)
+    assert f'"{PYTHON_PLACEHOLDER}"' in text
+    config = tmp_path / config_name
+    config.write_text(text.replace(PYTHON_PLACEHOLDER, sys.executable))
     source = tmp_path / "headline.py"
     source.write_text(HEADLINE, encoding="utf-8")
     result = tmp_path / "seen.json"
     env = _scripted_env(tmp_path)
-    env.update(README_LUA=str(config), FLOW_FILE=str(source), FLOW_RESULT=str(result))
+    env.update({config_var: str(config)}, FLOW_FILE=str(source), FLOW_RESULT=str(result))
+    return env, result
+
+
+@pytest.mark.skipif(not NVIM.exists(), reason=f"Neovim 0.11 not at {NVIM} (scripts/setup test)")
+def test_readme_neovim_config(tmp_path: Path) -> None:
+    env, result = _flow_setup(tmp_path, ("Neovim", "lua"), "init.lua", "README_LUA")
     driver = Path(__file__).with_name("readme_nvim_driver.lua")
     proc = subprocess.run(
         [str(NVIM), "--headless", "--clean", "-i", "NONE", "-c", f"luafile {driver}"],
@@ -87,15 +98,7 @@ def test_readme_neovim_config(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(EMACS is None, reason="emacs not installed (scripts/setup test)")
 def test_readme_emacs_eglot_config(tmp_path: Path) -> None:
-    elisp = readme_block("Emacs (eglot)", "elisp")
-    assert '"/path/to/prosepy/.venv/bin/python"' in elisp
-    config = tmp_path / "prosepy-eglot.el"
-    config.write_text(elisp.replace("/path/to/prosepy/.venv/bin/python", sys.executable))
-    source = tmp_path / "headline.py"
-    source.write_text(HEADLINE, encoding="utf-8")
-    result = tmp_path / "seen.json"
-    env = _scripted_env(tmp_path)
-    env.update(README_EL=str(config), FLOW_FILE=str(source), FLOW_RESULT=str(result))
+    env, result = _flow_setup(tmp_path, ("Emacs (eglot)", "elisp"), "prosepy-eglot.el", "README_EL")
     driver = Path(__file__).with_name("readme_eglot_driver.el")
     proc = subprocess.run(
         [str(EMACS), "--batch", "-l", str(driver)],
