@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,12 +56,11 @@ def _scripted_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _flow_setup(
-    tmp_path: Path, block: tuple[str, str], config_name: str, config_var: str
-) -> tuple[dict[str, str], Path]:
-    """The README's ``block`` (heading, language) as a config file with this interpreter filled
-    in, the headline file, and the driver's environment; also where the driver writes what it saw.
-    """
+def _drive(
+    tmp_path: Path, block: tuple[str, str], config_name: str, config_var: str, command: list[str]
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """Run an editor's driver ``command`` on the headline file with the README's ``block``
+    (heading, language) as its config, this interpreter filled in; what the driver saw."""
     text = readme_block(*block)
     assert f'"{PYTHON_PLACEHOLDER}"' in text
     config = tmp_path / config_name
@@ -70,22 +70,18 @@ def _flow_setup(
     result = tmp_path / "seen.json"
     env = _scripted_env(tmp_path)
     env.update({config_var: str(config)}, FLOW_FILE=str(source), FLOW_RESULT=str(result))
-    return env, result
+    proc = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    seen = json.loads(result.read_text()) if result.exists() else {}
+    return proc, seen
 
 
 @pytest.mark.skipif(not NVIM.exists(), reason=f"Neovim 0.11 not at {NVIM} (scripts/setup test)")
 def test_readme_neovim_config(tmp_path: Path) -> None:
-    env, result = _flow_setup(tmp_path, ("Neovim", "lua"), "init.lua", "README_LUA")
     driver = Path(__file__).with_name("readme_nvim_driver.lua")
-    proc = subprocess.run(
-        [str(NVIM), "--headless", "--clean", "-i", "NONE", "-c", f"luafile {driver}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    seen = json.loads(result.read_text()) if result.exists() else {}
+    command = [str(NVIM), "--headless", "--clean", "-i", "NONE", "-c", f"luafile {driver}"]
+    proc, seen = _drive(tmp_path, ("Neovim", "lua"), "init.lua", "README_LUA", command)
     assert proc.returncode == 0, f"{seen.get('errors')}\n{proc.stderr[-3000:]}"
     assert seen["text"].splitlines() == [HEADLINE.strip(), *SCRIPTED_CODE.splitlines()]
     assert "→ 5050" in seen["hints"]
@@ -98,17 +94,11 @@ def test_readme_neovim_config(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(EMACS is None, reason="emacs not installed (scripts/setup test)")
 def test_readme_emacs_eglot_config(tmp_path: Path) -> None:
-    env, result = _flow_setup(tmp_path, ("Emacs (eglot)", "elisp"), "prosepy-eglot.el", "README_EL")
     driver = Path(__file__).with_name("readme_eglot_driver.el")
-    proc = subprocess.run(
-        [str(EMACS), "--batch", "-l", str(driver)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
+    command = [str(EMACS), "--batch", "-l", str(driver)]
+    proc, seen = _drive(
+        tmp_path, ("Emacs (eglot)", "elisp"), "prosepy-eglot.el", "README_EL", command
     )
-    seen = json.loads(result.read_text()) if result.exists() else {}
     assert proc.returncode == 0, f"{seen.get('error')}\n{seen.get('stderr')}\n{proc.stderr[-3000:]}"
     assert seen["mode"] == "python-mode"
     assert any(t.startswith("Generate code") for t in seen["titles"])
