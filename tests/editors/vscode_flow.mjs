@@ -11,6 +11,7 @@
 import { createRequire } from "node:module";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { log, palette as runCommand, poll as pollPage, timeout } from "./flow_lib.mjs";
 
 const require = createRequire(join(process.env.PLAYWRIGHT_DIR, "x.js"));
 const { chromium } = require("playwright-core");
@@ -20,7 +21,6 @@ const file = process.env.FILE ?? "headline.py";
 const steps = (process.env.STEPS ?? "open,status,generate,run,hover,doctor").split(",");
 const shots = process.env.SCREENSHOTS;
 const expectInline = process.env.EXPECT_INLINE ?? "5050";
-const timeout = Number(process.env.STEP_TIMEOUT_MS ?? 120000);
 const prefix = process.env.SHOT_PREFIX ?? "vscode";
 mkdirSync(shots, { recursive: true });
 // this flow's screenshots from an earlier run would mix with the new ones
@@ -29,7 +29,6 @@ for (const name of readdirSync(shots)) {
 }
 
 const seen = { steps: [], errors: [] };
-const log = (...args) => console.error(`[flow ${new Date().toISOString().slice(11, 19)}]`, ...args);
 
 const browser = await chromium.launchPersistentContext(process.env.PROFILE_DIR, {
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -88,15 +87,7 @@ const inlineTexts = () =>
 /** The extension's model status item (not the server's progress, which also says "prosepy:"). */
 const statusItem = () => page.locator('.statusbar-item[id$="prosepy.model"]').first();
 
-const palette = async (title) => {
-  await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible" });
-  await input.fill(`>${title}`);
-  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
-  await row.waitFor({ state: "visible" });
-  await page.keyboard.press("Enter");
-};
+const palette = (title) => runCommand(page, title);
 
 const clickLine = async (needle) => {
   const line = page.locator(".editor-instance .view-lines .view-line", { hasText: needle }).first();
@@ -105,16 +96,7 @@ const clickLine = async (needle) => {
   await page.keyboard.press("End");
 };
 
-const poll = async (what, fn, ms = timeout) => {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await page.waitForTimeout(500);
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-};
+const poll = (what, fn, ms = timeout) => pollPage(page, what, fn, ms);
 
 async function run(name, fn) {
   const started = Date.now();
