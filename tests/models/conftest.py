@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from prosepy.server.models import bundled
+from prosepy.server.models.base import Backend, CancelToken, GenerationRequest, GenerationResult
 from tests.conftest import REQUIRE_MODEL
 
 
@@ -31,3 +32,16 @@ def qwen_model() -> Path:
         missing = pytest.fail if REQUIRE_MODEL else pytest.skip
         missing(f"bundled model missing at {path}: run prosepy model install")
     return path
+
+
+def cancelled_after(backend: Backend, request: GenerationRequest, tokens: int) -> GenerationResult:
+    """``request`` on ``backend``, cancelled from ``on_token`` once ``tokens`` tokens came."""
+    cancel = CancelToken()
+    seen: list[str] = []
+
+    def on_token(piece: str) -> None:
+        seen.append(piece)
+        if len(seen) == tokens:
+            cancel.cancel()
+
+    return backend.generate(request, cancel, on_token)

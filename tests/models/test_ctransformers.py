@@ -13,13 +13,13 @@ import pytest
 from prosepy.server.config import ModelSettings
 from prosepy.server.models.base import (
     Backend,
-    CancelToken,
     ChatMessage,
     GenerationRequest,
     ModelError,
 )
 from prosepy.server.models.loader import load_backend
 from prosepy.server.models.manager import ModelManager
+from tests.models.conftest import cancelled_after
 
 pytest.importorskip("ctransformers")
 
@@ -60,15 +60,7 @@ def test_stop_sequence_cuts_the_text(toy: Backend) -> None:
 
 
 def test_cancel_between_tokens(toy: Backend) -> None:
-    cancel = CancelToken()
-    seen: list[str] = []
-
-    def on_token(piece: str) -> None:
-        seen.append(piece)
-        if len(seen) == 2:
-            cancel.cancel()
-
-    result = toy.generate(_request(max_tokens=50), cancel=cancel, on_token=on_token)
+    result = cancelled_after(toy, _request(max_tokens=50), 2)
     assert result.finish_reason == "cancelled" and result.tokens == 2
 
 

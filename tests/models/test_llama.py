@@ -20,7 +20,6 @@ import pytest
 from prosepy.server.config import ModelSettings
 from prosepy.server.models.base import (
     Backend,
-    CancelToken,
     ChatMessage,
     GenerationRequest,
     GenerationResult,
@@ -29,6 +28,7 @@ from prosepy.server.models.grammars import PYTHON_BLOCK
 from prosepy.server.models.loader import choose_runtime, load_backend
 from prosepy.server.models.manager import ModelManager
 from prosepy.server.models.process import ProcessBackend
+from tests.models.conftest import cancelled_after
 
 pytestmark = pytest.mark.model
 
@@ -92,15 +92,7 @@ def test_stop_sequence_ends_generation(qwen: Backend) -> None:
 
 
 def test_cancel_stops_at_once(qwen: Backend) -> None:
-    cancel = CancelToken()
-    seen: list[str] = []
-
-    def on_token(piece: str) -> None:
-        seen.append(piece)
-        if len(seen) == 2:
-            cancel.cancel()
-
-    result = qwen.generate(_request("Count to fifty.", max_tokens=48), cancel, on_token)
+    result = cancelled_after(qwen, _request("Count to fifty.", max_tokens=48), 2)
     assert result.finish_reason == "cancelled" and result.tokens == 2
 
 
