@@ -80,7 +80,8 @@ class GenerateSettings:
 class RunSettings:
     """Limits and environment of the sandbox that runs snippets."""
 
-    #: Python used for snippets; empty means the interpreter running the server.
+    #: Python used for snippets and whose libraries hover documents (jedi reads its
+    #: environment); empty means the interpreter running the server.
     python: str = ""
     timeout_s: float = 10.0
     memory_mb: int = 512
@@ -101,12 +102,16 @@ class ExplainSettings:
 
     #: "auto" follows the client's locale from `initialize`.
     language: Literal["auto", "en", "zh"] = "auto"
-    #: How long a hover waits for jedi's signature and docs before answering without them.
-    #: 40 ms keeps a paced hover's p90 under 50 ms (scripts/bench_hover.py); a late answer
-    #: is kept and shown on the next hover of the same name.
+    #: How long a hover waits for jedi's signature and docs when the jedi worker has not
+    #: worked them out ahead of time; past it the hover says they are loading, and the next
+    #: hover of the name shows them (scripts/bench_hover.py).
     jedi_budget_ms: int = 40
     #: Longest answer of `prosepy.explainWithModel`, in tokens.
     model_max_tokens: int = 320
+    #: Docstrings that a library only builds when imported (pandas' `read_csv`) are read by
+    #: importing it in `run.python`'s interpreter (installed libraries only, never the
+    #: project's own files); false shows only the docstrings written in the source.
+    runtime_docs: bool = True
 
 
 @dataclass

@@ -62,7 +62,7 @@ async def test_english_hover_with_signature(raw_client: LanguageClient, tmp_path
     text = await _hover(raw_client, uri, 1, 10)  # on `sorted`
     assert text is not None
     assert text.startswith("Sets `result` to the items of `words` sorted by length, as a new list.")
-    assert "```python\nsorted(" in text  # jedi's signature, after the explanation
+    assert "```python\ndef sorted(" in text  # jedi's signature, after the explanation
     assert "Return a new list containing all items from the iterable" in text  # and its docstring
     loop = await _hover(raw_client, uri, 3, 0)
     assert loop is not None and loop.startswith(

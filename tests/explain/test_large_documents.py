@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from prosepy.explain import explain_at, parse
-from prosepy.server.lsp.features.hover import explain_large, top_level_span
+from prosepy.explain.slicing import explain_large, top_level_span
 
 BLOCK = """@decorator
 def add_up(numbers):

@@ -2,38 +2,39 @@
 whatever other features add (``ls.hover_providers``: run output, run-error explanations).
 
 The explanation is computed on the event loop (parse trees are cached per document
-version, a hover costs well under a millisecond). jedi runs on one worker thread with a
-time budget (``explain.jediBudgetMs``): when it has not answered in time the hover is sent
-without it, and its answer is kept for the next hover at the same place.
+version; a hover costs well under a millisecond). jedi runs in a worker process
+(``prosepy.explain.symbols``) that analyses the open documents' names ahead of time,
+nearest the last hover first, and again when typing pauses; the hover reads its answer
+from memory. A name the worker has not reached yet is asked of it before anything else,
+and the hover waits up to ``explain.jediBudgetMs``; past that it says the signature is
+loading (and what jedi is busy with), and the next hover there shows it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import atexit
+import keyword
 import logging
-import re
-import sys
-import threading
-from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
-
 from prosepy.explain import Parsed, explain_at, explain_fragment, parse, symbols
+from prosepy.explain.slicing import LARGE_DOCUMENT_LINES, explain_large
+from prosepy.explain.symbols.client import Answer, SymbolService
+from prosepy.explain.symbols.index import Edit
 
 if TYPE_CHECKING:
+    from prosepy.server.config import Settings
     from prosepy.server.lsp.server import ProsepyServer
 
 logger = logging.getLogger(__name__)
 
-JediKey = tuple[str, Any, int, int]
-
-#: Above this many lines a hover reads only the top-level statement under the cursor:
-#: parsing a 50,000-line file takes seconds and would hold up every other request.
-LARGE_DOCUMENT_LINES = 5000
+#: The worker gets a document's new text once typing has paused this long.
+TYPING_PAUSE_S = 0.3
+#: Sent when jedi has analysed every name of a document: hovers there need not wait.
+READY_NOTIFICATION = "prosepy/symbolsReady"
 
 
 def language_of(ls: ProsepyServer) -> str:
@@ -45,25 +46,12 @@ def language_of(ls: ProsepyServer) -> str:
 
 
 @dataclass
-class _Job:
-    key: JediKey
-    abandoned: bool = False
-
-
-@dataclass
 class HoverService:
-    """Per-document parse cache and the jedi worker."""
+    """Per-document parse cache, and jedi's answers through the worker process."""
 
+    symbols: SymbolService = field(default_factory=SymbolService)
     parsed: dict[str, tuple[Any, Parsed | None]] = field(default_factory=dict)
-    jedi_results: OrderedDict[JediKey, str | None] = field(default_factory=OrderedDict)
-    #: jedi_results is written by the worker thread and read on the event loop.
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    pool: concurrent.futures.ThreadPoolExecutor = field(
-        default_factory=lambda: concurrent.futures.ThreadPoolExecutor(1, "prosepy-jedi")
-    )
-    latest: JediKey | None = None
-    #: The job jedi is computing right now (None when the worker is idle).
-    running: JediKey | None = None
+    typing_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
 
     def parse(self, uri: str, version: Any, source: str) -> Parsed | None:
         key = version if version is not None else hash(source)
@@ -76,90 +64,10 @@ class HoverService:
 
     def forget(self, uri: str) -> None:
         self.parsed.pop(uri, None)
-        with self.lock:
-            for key in [k for k in self.jedi_results if k[0] == uri]:
-                del self.jedi_results[key]
-
-    def _remember(self, key: JediKey, value: str | None) -> None:
-        with self.lock:
-            self.jedi_results[key] = value
-            self.jedi_results.move_to_end(key)
-            while len(self.jedi_results) > 512:
-                self.jedi_results.popitem(last=False)
-
-    def _run_jedi(
-        self, job: _Job, source: str, path: str | None, line: int, col: int
-    ) -> str | None:
-        if job.abandoned and job.key != self.latest:
-            return None  # nobody waits for it and a newer hover came: skip the work
-        self.running = job.key
-        try:
-            result = symbols.symbol_markdown(source, path, line, col)
-        except Exception:
-            logger.exception("jedi failed at %s:%s:%s", path, line, col)
-            result = None
-        finally:
-            self.running = None
-        self._remember(job.key, result)
-        return result
-
-    async def jedi(
-        self, key: JediKey, source: str, path: str | None, line: int, col: int, budget_s: float
-    ) -> str | None:
-        """jedi's answer if it comes within the budget, else None (kept for next time)."""
-        with self.lock:
-            if key in self.jedi_results:
-                return self.jedi_results[key]
-        self.latest = key
-        job = _Job(key)
-        busy = self.running is not None
-        future = self.pool.submit(self._run_jedi, job, source, path, line, col)
-        if busy:  # jedi is still on an earlier question: ours cannot start within the budget
-            job.abandoned = True
-            return None
-        waiter = asyncio.wrap_future(future)
-        done, _ = await asyncio.wait({waiter}, timeout=budget_s)
-        if not done:
-            job.abandoned = True
-            return None
-        return waiter.result()
-
-    def warm(self, source: str, path: str | None) -> None:
-        self.pool.submit(symbols.warm, source, path)
-
-
-def top_level_span(lines: Sequence[str], index: int) -> tuple[int, int]:
-    """The 0-based [start, end) lines of the top-level statement around line ``index``:
-    from the nearest code line at column 0 (with its decorators) to the next one."""
-
-    clause = re.compile(r"(else|elif|except|finally)\b")
-
-    def starts_statement(text: str) -> bool:
-        return bool(text) and not text[0].isspace() and not text.startswith(("#", ")", "]", "}"))
-
-    start = index
-    while start > 0 and (not starts_statement(lines[start]) or clause.match(lines[start])):
-        start -= 1
-    while start > 0 and lines[start - 1].startswith("@"):
-        start -= 1
-    end = index + 1
-    while end < len(lines) and not starts_statement(lines[end]):
-        end += 1
-    while end < len(lines) and clause.match(lines[end]):
-        end += 1
-        while end < len(lines) and not starts_statement(lines[end]):
-            end += 1
-    return start, end
-
-
-def explain_large(lines: Sequence[str], line: int, col: int, language: str) -> Any:
-    """Explain from the enclosing top-level statement alone (see LARGE_DOCUMENT_LINES)."""
-    start, end = top_level_span(lines, line - 1)
-    piece = "".join(lines[start:end])
-    parsed = parse(piece)
-    if parsed is None:
-        return explain_fragment(piece, line - start, col, language)
-    return explain_at(parsed, line - start, col, language)
+        timer = self.typing_timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+        self.symbols.closed(uri)
 
 
 def word_start(text: str, col: int) -> int:
@@ -171,9 +79,113 @@ def word_start(text: str, col: int) -> int:
     return start
 
 
+def word_at(text: str, start: int) -> str:
+    end = start
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    return text[start:end]
+
+
 def _path_of(uri: str, document: Any) -> str | None:
     path = getattr(document, "path", None)
     return path if uri.startswith("file:") and path else None
+
+
+def edits_of(changes: Any) -> list[Edit] | None:
+    """LSP content changes as line edits; None when one replaces the whole text."""
+    out = []
+    for change in changes:
+        if not isinstance(change, types.TextDocumentContentChangePartial):
+            return None
+        text = change.text
+        breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+        out.append(Edit(change.range.start.line, change.range.end.line, breaks + 1))
+    return out
+
+
+_LOADING = {
+    "en": "⏳ *The signature and docs of `{name}` are loading{why}; hover again in a moment.*",
+    "zh": "⏳ *`{name}` 的签名和文档正在加载{why}，稍后再悬停即可看到。*",
+}
+_BUSY = {
+    "en": {
+        "starting": "jedi is starting",
+        "environment": "jedi is loading the Python environment {subject}",
+        "reading": "jedi is reading {subject} ({lines:,} lines)",
+        "name": "jedi is working out `{subject}` in {where}",
+    },
+    "zh": {
+        "starting": "jedi 正在启动",
+        "environment": "jedi 正在加载 Python 环境 {subject}",
+        "reading": "jedi 正在读取 {subject}（{lines:,} 行）",
+        "name": "jedi 正在分析 {where} 中的 `{subject}`",
+    },
+}
+
+
+def loading_note(name: str, busy: dict[str, Any] | None, language: str) -> str:
+    """What the hover says when jedi's answer is not ready within the budget."""
+    why = ""
+    if busy and busy.get("kind") in _BUSY["en"]:
+        try:
+            why = _BUSY[language][busy["kind"]].format(**{"lines": 0, "where": "", **busy})
+        except (KeyError, ValueError):
+            why = ""
+    if why:
+        why = (": " if language == "en" else "：") + why
+    return _LOADING[language].format(name=name or "…", why=why)
+
+
+def explanation_at(
+    service: HoverService, uri: str, document: Any, line: int, col: int, language: str
+) -> str | None:
+    """The plain-language explanation at 1-based ``line``, 0-based character ``col``."""
+    source = document.source
+    if len(document.lines) > LARGE_DOCUMENT_LINES:
+        result = explain_large(document.lines, line, col, language)
+    else:
+        parsed = service.parse(uri, document.version, source)
+        if parsed is not None:
+            result = explain_at(parsed, line, col, language)
+        else:
+            result = explain_fragment(source, line, col, language)
+    return result.markdown() if result else None
+
+
+async def symbol_section(
+    ls: ProsepyServer,
+    service: HoverService,
+    uri: str,
+    document: Any,
+    line: int,
+    col: int,
+    language: str,
+) -> str | None:
+    """jedi's section: from memory, else from the worker within the budget, else a note."""
+    lines = document.lines
+    text = lines[line].rstrip("\r\n") if line < len(lines) else ""
+    start = word_start(text, col)
+    name = word_at(text, start)
+    if not name or name[0].isdigit() or keyword.iskeyword(name):
+        return None  # the explanation describes the statement; jedi has no definition here
+    version = document.version
+    path = _path_of(uri, document)
+    answer = service.symbols.lookup(uri, version, line, start)
+    if answer.known:
+        provisional = answer.record is not None and answer.record.get("provisional")
+        service.symbols.focus(uri, line, start if provisional else None)
+        return service.symbols.section(answer, path)
+    budget = ls.settings.explain.jedi_budget_ms / 1000
+    future = service.symbols.request(uri, version, line, start, document.source)
+    try:
+        answer = await asyncio.wait_for(asyncio.wrap_future(future), budget)
+    except TimeoutError:
+        answer = Answer(False)
+    if answer.known:
+        return service.symbols.section(answer, path)
+    if not service.symbols.alive():
+        return None  # no worker (it could not start): the hover goes on without jedi
+    return loading_note(name, service.symbols.busy, language)
 
 
 async def build_hover(
@@ -182,30 +194,17 @@ async def build_hover(
     """The hover's markdown for a position, or None when there is nothing to say."""
     uri = params.text_document.uri
     document = ls.workspace.get_text_document(uri)
-    source = document.source
     position = document.position_from_client_units(params.position)
-    line, col = position.line + 1, position.character
+    line, col = position.line, position.character
     language = language_of(ls)
     explanation = None
     try:
-        large = len(document.lines) > LARGE_DOCUMENT_LINES
-        parsed = None if large else service.parse(uri, document.version, source)
-        if large:
-            result = explain_large(document.lines, line, col, language)
-        elif parsed is not None:
-            result = explain_at(parsed, line, col, language)
-        else:
-            result = explain_fragment(source, line, col, language)
-        explanation = result.markdown() if result else None
+        explanation = explanation_at(service, uri, document, line + 1, col, language)
     except Exception:
-        logger.exception("explaining %s:%s:%s failed", uri, line, col)
+        logger.exception("explaining %s:%s:%s failed", uri, line + 1, col)
     symbol = None
-    budget = ls.settings.explain.jedi_budget_ms / 1000
-    line_text = document.lines[position.line] if position.line < len(document.lines) else ""
-    version = document.version if document.version is not None else hash(source)
-    key: JediKey = (uri, version, line, word_start(line_text, col))
     try:
-        symbol = await service.jedi(key, source, _path_of(uri, document), line, col, budget)
+        symbol = await symbol_section(ls, service, uri, document, line, col, language)
     except Exception:
         logger.exception("jedi hover failed")
     extras: list[str] = []
@@ -219,24 +218,87 @@ async def build_hover(
     return symbols.compose(explanation, symbol, extras)
 
 
+def _configure(server: ProsepyServer, service: HoverService) -> None:
+    settings = server.settings
+    root = server.workspace.root_path if server.workspace else None
+    service.symbols.configure(settings.run.python, root, settings.explain.runtime_docs)
+
+
 def register(server: ProsepyServer) -> None:
-    # jedi works on a thread for up to seconds; with the default 5 ms switch interval the event
-    # loop can wait that long for the GIL at every wake-up, which shows in every request.
-    sys.setswitchinterval(0.001)
+    """Start the jedi worker and follow settings and documents; serve hovers."""
     service = HoverService()
+
+    def text_of(uri: str) -> str | None:
+        try:
+            return server.workspace.get_text_document(uri).source
+        except Exception:
+            return None
+
+    service.symbols.text_of = text_of
+    service.symbols.start()  # jedi loads while the client initializes
+    atexit.register(service.symbols.stop)
+    loop: list[asyncio.AbstractEventLoop] = []
+
+    def environment_changed(message: dict[str, Any]) -> None:
+        if message.get("error") and loop:
+            text = (
+                f"prosepy: hover docs use the server's Python instead of run.python: "
+                f"{message['error']}"
+            )
+            loop[0].call_soon_threadsafe(server.show_message, text, types.MessageType.Warning)
+
+    service.symbols.on_environment = environment_changed
+
+    def analysed(uri: str, version: Any) -> None:
+        # For clients that show it (and tests): every name's docs are ready for hovers.
+        if loop:
+            loop[0].call_soon_threadsafe(
+                server.protocol.notify, READY_NOTIFICATION, {"uri": uri, "version": version}
+            )
+
+    service.symbols.on_analysed = analysed
+
+    def settings_changed(old: Settings, new: Settings) -> None:
+        _configure(server, service)  # a no-op unless run.python or runtimeDocs changed
+
+    server.on_settings_changed(settings_changed)
 
     def on_open(params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
-        if doc.language_id in ("python", "") and doc.uri.startswith("file:"):
-            document = server.workspace.get_text_document(doc.uri)
-            if len(document.lines) > LARGE_DOCUMENT_LINES:
-                return  # hovers there read one statement at a time
-            # Parse now (the first hover then costs well under a millisecond) and let jedi
-            # read the file on its thread meanwhile.
-            service.parse(doc.uri, document.version, document.source)
-            service.warm(doc.text, _path_of(doc.uri, document))
+        if doc.language_id not in ("python", ""):
+            return
+        if not loop:
+            loop.append(asyncio.get_running_loop())
+            _configure(server, service)
+        document = server.workspace.get_text_document(doc.uri)
+        if len(document.lines) <= LARGE_DOCUMENT_LINES:
+            service.parse(doc.uri, document.version, document.source)  # the first hover is cheap
+        service.symbols.opened(doc.uri, _path_of(doc.uri, document), doc.version, doc.text)
+
+    def on_change(params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if uri not in service.symbols.docs:
+            return
+        version = params.text_document.version
+        service.symbols.changed(uri, version, edits_of(params.content_changes))
+        timer = service.typing_timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+
+        def typing_paused() -> None:
+            service.typing_timers.pop(uri, None)
+            try:
+                document = server.workspace.get_text_document(uri)
+            except Exception:
+                return
+            service.symbols.sync(uri, document.version, document.source)
+
+        service.typing_timers[uri] = asyncio.get_running_loop().call_later(
+            TYPING_PAUSE_S, typing_paused
+        )
 
     server.on_document("open", on_open)
+    server.on_document("change", on_change)
     server.on_document("close", lambda params: service.forget(params.text_document.uri))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)

@@ -1,0 +1,460 @@
+"""The server's side of the jedi worker: the process, the answers it sent, and hover lookups.
+
+``SymbolService`` starts two workers (``python -m prosepy.explain.symbols.worker``): one
+analyses every name ahead of time and streams the answers back, the other answers at once
+the names the first has not reached. It tells both about documents and the user's Python
+and keeps the answers, so that a hover is answered from memory (``lookup``) and only a
+name not analysed yet is asked (``request``, a future the hover waits on within its
+budget). Thread-safe: each worker's messages are read on a thread of their own. No LSP
+here: the hover feature adapts LSP events to these calls.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import json
+import logging
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from prosepy.explain.symbols import render
+from prosepy.explain.symbols.index import (
+    DefinitionStore,
+    DocumentIndex,
+    Edit,
+    shift_line,
+    shift_record,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Edits kept per document to move answers computed on an older text into place.
+MAX_EDIT_LOG = 500
+#: Definitions kept before those no open document points at are forgotten.
+MAX_DEFINITIONS = 20000
+#: Restarts of a worker that keeps dying, within RESTART_WINDOW_S, before giving up.
+MAX_RESTARTS = 5
+RESTART_WINDOW_S = 300.0
+
+
+@dataclass
+class Answer:
+    """jedi's answer at a position: ``known`` with its ``record`` (None when jedi has
+    nothing to say there), or not known yet."""
+
+    known: bool
+    record: dict[str, Any] | None = None
+
+
+UNKNOWN = Answer(False)
+
+
+@dataclass
+class Document:
+    uri: str
+    path: str | None
+    version: Any
+    index: DocumentIndex = field(default_factory=DocumentIndex)
+    #: (version after the change, its edits), oldest first
+    log: list[tuple[Any, list[Edit]]] = field(default_factory=list)
+    #: the version whose text the worker has, and the edits since (None: send it whole)
+    sent_version: Any = None
+    unsent: list[Edit] | None = None
+    analysed_version: Any = None
+
+
+class WorkerProcess:
+    """One jedi worker process (``role`` "requests" or "background"), restarted when it
+    dies (up to MAX_RESTARTS in RESTART_WINDOW_S); its messages go to ``receive``."""
+
+    def __init__(
+        self,
+        role: str,
+        receive: Callable[[WorkerProcess, dict[str, Any]], None],
+        on_start: Callable[[WorkerProcess], None],
+    ) -> None:
+        self.role = role
+        self.command = [sys.executable, "-m", "prosepy.explain.symbols.worker", role]
+        self.receive = receive
+        self.on_start = on_start
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.lock = threading.Lock()
+        self.restarts: list[float] = []
+        self.ready = threading.Event()
+        #: What it is busy with for longer than a moment: {"kind": "reading", "subject":
+        #: "`big.py`", "lines": 60000} and the like (see ``worker.Worker._doing``).
+        self.busy: dict[str, Any] | None = None
+        self.stopped = False
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self) -> bool:
+        """Start it unless it runs; False when it cannot (stopped, or dying too often)."""
+        with self.lock:
+            if self.alive():
+                return True
+            if self.stopped:
+                return False
+            now = time.monotonic()
+            self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW_S]
+            if len(self.restarts) >= MAX_RESTARTS:
+                return False  # it keeps dying: hovers go on without jedi
+            self.restarts.append(now)
+            self.ready.clear()
+            self.busy = None
+            self.proc = subprocess.Popen(
+                self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
+            )
+            threading.Thread(
+                target=self._read, args=(self.proc,), name=f"jedi-{self.role}", daemon=True
+            ).start()
+        self.on_start(self)
+        return True
+
+    def send(self, message: dict[str, Any]) -> bool:
+        if not self.start():
+            return False
+        proc = self.proc
+        try:
+            assert proc is not None and proc.stdin is not None
+            proc.stdin.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
+            return True
+        except (AssertionError, BrokenPipeError, OSError, ValueError):
+            return False
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            try:
+                assert proc.stdin is not None
+                proc.stdin.write(b'{"op":"shutdown"}\n')
+                proc.wait(timeout=2)
+            except Exception:
+                proc.kill()
+
+    def _read(self, proc: subprocess.Popen[bytes]) -> None:
+        stream: IO[bytes] | None = proc.stdout
+        assert stream is not None
+        for line in stream:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                logger.warning("unreadable message from the jedi worker: %r", line[:80])
+                continue
+            if message.get("op") == "ready":
+                self.ready.set()
+            elif message.get("op") == "busy":
+                self.busy = message.get("what")
+            elif message.get("op") == "idle":
+                self.busy = None
+            try:
+                self.receive(self, message)
+            except Exception:
+                logger.exception("handling the jedi worker's %s failed", message.get("op"))
+        with self.lock:
+            if self.proc is proc:
+                self.proc = None
+        self.receive(self, {"op": "stopped"})
+        if not self.stopped:
+            logger.warning("the jedi %s worker stopped (exit code %s)", self.role, proc.wait())
+
+
+class SymbolService:
+    """jedi's signatures and docs for hovers, worked out by two worker processes: one
+    analyses every name ahead of time, the other answers the names it has not reached."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.docs: dict[str, Document] = {}
+        self.defs = DefinitionStore()
+        self.requests: dict[int, concurrent.futures.Future[dict[str, Any]]] = {}
+        self.ids = itertools.count(1)
+        self.epoch = 0
+        self.config: dict[str, Any] = {"python": "", "root": None, "runtime_docs": True}
+        self.configured = False
+        #: The last ``environment`` message (python, version, error).
+        self.environment: dict[str, Any] | None = None
+        self.on_environment: Callable[[dict[str, Any]], None] | None = None
+        #: Called (on a reader thread) with (uri, version) when every name of a document
+        #: has been analysed.
+        self.on_analysed: Callable[[str, Any], None] | None = None
+        self.focused: tuple[str, int] | None = None
+        #: The current text of an open document (the LSP adapter sets it), for restarts.
+        self.text_of: Callable[[str], str | None] = lambda uri: None
+        self.answerer = WorkerProcess("requests", self._receive, self._started)
+        self.analyser = WorkerProcess("background", self._receive, self._started)
+
+    @property
+    def busy(self) -> dict[str, Any] | None:
+        """What the worker that answers hovers is busy with, if anything takes long."""
+        return self.answerer.busy
+
+    @property
+    def ready(self) -> threading.Event:
+        return self.answerer.ready
+
+    # -- the processes --------------------------------------------------------------------
+    def start(self) -> None:
+        self.answerer.start()
+        self.analyser.start()
+
+    def stop(self) -> None:
+        self.answerer.stop()
+        self.analyser.stop()
+
+    def alive(self) -> bool:
+        return self.answerer.alive()
+
+    def _started(self, worker: WorkerProcess) -> None:
+        """A (re)started worker gets the settings and every open document."""
+        with self.lock:
+            worker.send({"op": "configure", "epoch": self.epoch, **self.config})
+            for doc in self.docs.values():
+                text = self.text_of(doc.uri)
+                if text is not None:
+                    worker.send({**self._open_message(doc, doc.version, text, None), "edits": None})
+
+    def _send(self, message: dict[str, Any], to: str = "both") -> bool:
+        sent = False
+        if to in ("both", "requests"):
+            sent = self.answerer.send(message)
+        if to in ("both", "background"):
+            sent = self.analyser.send(message) or sent
+        return sent
+
+    # -- settings and documents -----------------------------------------------------------
+    def configure(self, python: str, root: str | None, runtime_docs: bool = True) -> None:
+        """Use ``python``'s environment ("" for the server's own); clears what jedi said."""
+        config = {"python": python or "", "root": root, "runtime_docs": runtime_docs}
+        with self.lock:
+            if config == self.config and self.configured:
+                return
+            self.config, self.configured = config, True
+            self.epoch += 1
+            self.defs.clear()
+            for doc in self.docs.values():
+                doc.index = DocumentIndex()
+            self._send({"op": "configure", "epoch": self.epoch, **config})
+
+    def opened(self, uri: str, path: str | None, version: Any, text: str) -> None:
+        with self.lock:
+            self.docs[uri] = Document(uri, path, version)
+            self.sync(uri, version, text)
+
+    def changed(self, uri: str, version: Any, edits: list[Edit] | None) -> None:
+        """Follow an edit at once (answers move with the text); the workers get the text
+        later, when typing pauses (``sync``). ``edits`` None: the whole text was replaced."""
+        with self.lock:
+            doc = self.docs.get(uri)
+            if doc is None:
+                return
+            doc.version = version
+            if edits is None:
+                doc.index = DocumentIndex()
+                doc.log.clear()
+                doc.unsent = None
+                return
+            doc.index.apply(edits)
+            dropped = self.defs.apply(doc.path, edits)
+            if dropped:
+                for other in self.docs.values():
+                    other.index.drop_keys(dropped)
+            doc.log.append((version, edits))
+            del doc.log[:-MAX_EDIT_LOG]
+            if doc.unsent is not None:
+                doc.unsent.extend(edits)
+
+    def sync(self, uri: str, version: Any, text: str, focus: int | None = None) -> None:
+        """Give the workers the document's text if they have an older one."""
+        with self.lock:
+            doc = self.docs.get(uri)
+            if doc is None or (doc.sent_version == version and doc.sent_version is not None):
+                return
+            if self._send(self._open_message(doc, version, text, focus)):
+                doc.sent_version, doc.unsent = version, []
+
+    @staticmethod
+    def _open_message(doc: Document, version: Any, text: str, focus: int | None) -> dict[str, Any]:
+        edits = doc.unsent if doc.sent_version is not None else None
+        message: dict[str, Any] = {
+            "op": "open",
+            "uri": doc.uri,
+            "path": doc.path,
+            "version": version,
+            "text": text,
+            "edits": [e.to_json() for e in edits] if edits is not None else None,
+        }
+        if focus is not None:
+            message["focus"] = focus
+        return message
+
+    def closed(self, uri: str) -> None:
+        with self.lock:
+            if self.docs.pop(uri, None) is not None:
+                self._send({"op": "close", "uri": uri})
+
+    def focus(self, uri: str, line: int, col: int | None = None) -> None:
+        """The user reads around ``line`` (hovered the name at ``col``): names there are
+        analysed first."""
+        with self.lock:
+            if (self.focused != (uri, line) or col is not None) and uri in self.docs:
+                self.focused = (uri, line)
+                message = {"op": "focus", "uri": uri, "line": line, "col": col}
+                self._send(message, to="background")
+
+    # -- hovers ---------------------------------------------------------------------------
+    def lookup(self, uri: str, version: Any, line: int, col: int) -> Answer:
+        """What the workers already said about the name at ``col`` (its start column)."""
+        with self.lock:
+            doc = self.docs.get(uri)
+            if doc is None or doc.version != version:
+                return UNKNOWN
+            entry = doc.index.get(line, col)
+            if entry is None:
+                return UNKNOWN
+            if entry[1] is None:
+                return Answer(True, None)
+            record = self.defs.get(entry[1])
+            return Answer(True, record) if record is not None else UNKNOWN
+
+    def request(
+        self, uri: str, version: Any, line: int, col: int, text: str
+    ) -> concurrent.futures.Future[Answer]:
+        """Ask the requests worker for the name at ``col``; the future has its answer."""
+        answer: concurrent.futures.Future[Answer] = concurrent.futures.Future()
+        with self.lock:
+            self.sync(uri, version, text, focus=line)
+            self.focus(uri, line, col)
+            request_id = next(self.ids)
+            raw: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
+            self.requests[request_id] = raw
+            message = {"op": "hover", "id": request_id, "uri": uri, "version": version}
+            if not self._send({**message, "line": line, "col": col}, to="requests"):
+                self.requests.pop(request_id, None)
+                answer.set_running_or_notify_cancel()
+                answer.set_result(UNKNOWN)
+                return answer
+
+        def done(raw: concurrent.futures.Future[dict[str, Any]]) -> None:
+            if not answer.set_running_or_notify_cancel():
+                return  # the hover stopped waiting
+            try:
+                reply = raw.result()
+            except Exception:
+                answer.set_result(UNKNOWN)
+                return
+            answer.set_result(self.lookup(uri, version, line, col) if "entry" in reply else UNKNOWN)
+
+        raw.add_done_callback(done)
+        return answer
+
+    def names(
+        self, text: str, path: str | None, line: int, col: int, timeout: float = 10.0
+    ) -> list[tuple[str, str, str]] | None:
+        """jedi's completions at 1-based ``line``, ``col`` in the user's Python (for
+        generation's names in scope); None when the worker cannot answer in ``timeout``."""
+        future: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
+        with self.lock:
+            request_id = next(self.ids)
+            self.requests[request_id] = future
+            message = {"op": "names", "id": request_id, "text": text, "path": path}
+            if not self._send({**message, "line": line, "col": col}, to="requests"):
+                self.requests.pop(request_id, None)
+                return None
+        try:
+            reply = future.result(timeout)
+        except Exception:
+            return None
+        finally:
+            with self.lock:
+                self.requests.pop(request_id, None)
+        names = reply.get("names")
+        return [tuple(n) for n in names] if isinstance(names, list) else None  # type: ignore[misc]
+
+    def section(self, answer: Answer, path: str | None) -> str | None:
+        return render.section(answer.record, path) if answer.record is not None else None
+
+    # -- the workers' messages ------------------------------------------------------------
+    def _receive(self, worker: WorkerProcess, message: dict[str, Any]) -> None:
+        op = message.get("op")
+        if op == "stopped" and worker is self.answerer:
+            with self.lock:
+                pending = list(self.requests.values())
+                self.requests.clear()
+            for future in pending:
+                if not future.done():
+                    future.set_exception(RuntimeError("the jedi worker stopped"))
+            return
+        with self.lock:
+            current = message.get("epoch") == self.epoch
+            if op == "reply":
+                waiting = self.requests.pop(message.get("id", -1), None)
+                if current and message.get("entry") is not None:
+                    entry = message["entry"]
+                    self._store(message["uri"], message["version"], [entry], message["defs"])
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(message if current else {})
+            elif not current:
+                return
+            elif op == "answers":
+                self._store(message["uri"], message["version"], message["entries"], message["defs"])
+            elif op == "definition":
+                self.defs.put(message["record"])
+            elif op == "analysed":
+                doc = self.docs.get(message["uri"])
+                if doc is not None:
+                    doc.analysed_version = message.get("version")
+            elif op == "environment" and worker is self.answerer:
+                self.environment = message
+        if op == "environment" and current and worker is self.answerer and self.on_environment:
+            self.on_environment(message)
+        if op == "analysed" and current and self.on_analysed is not None:
+            self.on_analysed(message["uri"], message.get("version"))
+
+    def _store(
+        self, uri: str, version: Any, entries: list[list[Any]], defs: list[dict[str, Any]]
+    ) -> None:
+        """Keep answers computed on ``version`` of the text, moved through later edits."""
+        doc = self.docs.get(uri)
+        edits: list[Edit] = []
+        if doc is not None and version != doc.version:
+            versions = [v for v, _ in doc.log]
+            if version not in versions:
+                doc = None  # older than the edits kept: the worker sends newer ones
+            else:
+                for _, later in doc.log[versions.index(version) + 1 :]:
+                    edits.extend(later)
+        for record in defs:
+            known = self.defs.get(record["key"])
+            if record.get("provisional") and known is not None and not known.get("provisional"):
+                continue  # a quick answer must not replace the complete one
+            if doc is not None and edits and record.get("path") == doc.path:
+                moved = shift_record(record, edits)
+                if moved is None:
+                    continue
+                record = moved
+            self.defs.put(record)
+        if doc is None:
+            return
+        for line, col, end, key in entries:
+            at = shift_line(line, edits) if edits else line
+            if at is not None:
+                doc.index.put(at, col, end, key)
+        if len(self.defs) > MAX_DEFINITIONS:
+            self._forget_unused()
+
+    def _forget_unused(self) -> None:
+        used = {key for doc in self.docs.values() for key in doc.index.keys()}
+        unused = [key for key in self.defs.records if key not in used]
+        for key in unused:
+            self.defs.forget(key)
+        self._send({"op": "forget", "keys": unused})

@@ -1,0 +1,130 @@
+"""The worker's view of an open document: its text, what jedi said about its names, and
+which names are left to analyse, nearest to where the user reads first."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from prosepy.explain.symbols.index import DocumentIndex
+
+#: Documents longer than this are analysed only around where the user is reading ...
+LARGE_LINES = 5000
+#: ... within this many lines of it.
+LARGE_WINDOW = 300
+
+
+@dataclass
+class Pending:
+    """Names left to analyse in one document, taken nearest to a line first."""
+
+    by_line: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    lines: list[int] = field(default_factory=list)
+
+    def add(self, line: int, col: int, end: int) -> None:
+        if line not in self.by_line:
+            self.by_line[line] = []
+            bisect.insort(self.lines, line)
+        self.by_line[line].append((col, end))
+
+    def take(self, near: int) -> tuple[int, int, int] | None:
+        """(line, column, end column) of a name on the line nearest ``near``."""
+        if not self.lines:
+            return None
+        at = bisect.bisect_left(self.lines, near)
+        candidates = [self.lines[i] for i in (at - 1, at) if 0 <= i < len(self.lines)]
+        line = min(candidates, key=lambda c: abs(c - near))
+        cols = self.by_line[line]
+        col, end = cols.pop(0)
+        if not cols:
+            del self.by_line[line]
+            self.lines.remove(line)
+        return line, col, end
+
+    def __len__(self) -> int:
+        return sum(len(cols) for cols in self.by_line.values())
+
+
+@dataclass
+class Doc:
+    uri: str
+    path: str | None
+    version: Any
+    text: str
+    index: DocumentIndex = field(default_factory=DocumentIndex)
+    #: None until the document is parsed and its names listed
+    pending: Pending | None = None
+    #: the line the user reads (the last hover there)
+    focus: int = 0
+    #: the focus line when ``pending`` was listed (large documents list a window around it)
+    listed_at: int = 0
+    #: whether the server was told that every listed name is analysed
+    announced: bool = False
+    #: names hovered, newest last: analysed before any other
+    urgent: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def lines(self) -> int:
+        return self.text.count("\n") + 1
+
+    @property
+    def large(self) -> bool:
+        return self.lines > LARGE_LINES
+
+    @property
+    def label(self) -> str:
+        name = self.path.replace("\\", "/").rsplit("/", 1)[-1] if self.path else ""
+        return f"`{name}`" if name else "the document"
+
+    def line(self, index: int) -> str:
+        lines = self.text.split("\n", index + 1)
+        return lines[index] if index < len(lines) else ""
+
+    def word_end(self, line: int, col: int) -> int:
+        """End column of the identifier starting at ``col`` (at least ``col + 1``)."""
+        text = self.line(line)
+        end = col
+        while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            end += 1
+        return max(end, col + 1)
+
+
+def list_names(doc: Doc, module: Any, known: Callable[[int, int], bool]) -> Pending:
+    """Every name in the parse tree ``module`` that is not ``known`` yet (in a large
+    document only those within LARGE_WINDOW lines of the focus)."""
+    pending = Pending()
+    first, last = 0, doc.lines
+    if doc.large:
+        first, last = max(0, doc.focus - LARGE_WINDOW), doc.focus + LARGE_WINDOW
+    doc.listed_at = doc.focus
+    leaf = module.get_first_leaf()
+    if first > 0:
+        leaf = module.get_leaf_for_position((first + 1, 0), include_prefixes=True)
+    while leaf is not None and leaf.start_pos[0] - 1 <= last:
+        if leaf.type == "name":
+            line, col = leaf.start_pos[0] - 1, leaf.start_pos[1]
+            if not known(line, col):
+                pending.add(line, col, col + len(leaf.value))
+        leaf = leaf.get_next_leaf()
+    return pending
+
+
+def import_names(module: Any, known: Callable[[int, int], bool]) -> Pending:
+    """The names the top-level imports define: resolving them loads the modules that most
+    other names need."""
+    pending = Pending()
+    for name in _imported(module):
+        line, col = name.start_pos[0] - 1, name.start_pos[1]
+        if not known(line, col):
+            pending.add(line, col, col + len(name.value))
+    return pending
+
+
+def _imported(module: Any) -> Iterator[Any]:
+    for node in module.children:
+        if node.type == "simple_stmt":
+            node = node.children[0]
+        if node.type in ("import_name", "import_from"):
+            yield from node.get_defined_names()

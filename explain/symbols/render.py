@@ -1,0 +1,160 @@
+"""What a hover shows for a jedi definition, laid out as jedi-language-server lays it out.
+
+The signature block (``def loads(s: str, ...)``, ``class OrderedDict(...)``, or the
+defining statement of a variable), the docstring converted to Markdown by
+docstring-to-markdown, and the definition's full name. Variables and parameters also say
+where they are defined; that line is added when the hover is shown (``section``), because
+edits above a definition move it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import docstring_to_markdown
+
+#: jedi's name types, as the signature block names them (jedi-language-server's words).
+KIND_WORDS = {
+    "module": "module",
+    "class": "class",
+    "instance": "instance",
+    "function": "def",
+    "param": "param",
+    "path": "path",
+    "keyword": "keyword",
+    "property": "property",
+    "statement": "statement",
+}
+#: Names whose hover says where they are defined (a variable's full name alone does not).
+LOCATED_KINDS = {"statement", "param", "instance"}
+#: Docstrings longer than this are cut at a paragraph break (pandas' run to 30,000 characters).
+MAX_DOC_CHARS = 10000
+#: A variable's "signature" is its defining statement; a for loop's is the whole loop.
+MAX_DESCRIPTION_CHARS = 240
+
+
+def definition_key(name: Any) -> str:
+    """The same definition reached from any document or position has the same key."""
+    if name.module_path is not None and name.line is not None:
+        return f"{name.module_path}:{name.line}:{name.column}:{name.name}:{name.type}"
+    return f"{name.module_name}:{name.full_name or name.name}:{name.type}"
+
+
+#: Names whose signatures need their value inferred (is the variable callable?): that can
+#: take jedi a second, so a quick answer shows the defining statement and leaves them out.
+INFERRED_KINDS = {"statement", "param"}
+
+
+def signature_lines(name: Any, infer: bool = True) -> list[str]:
+    """``def f(a, b=2)`` per signature; the description when there is none (or when
+    ``infer`` is False and finding signatures would mean inferring a variable's value)."""
+    kind = name.type
+    signatures = []
+    if infer or kind not in INFERRED_KINDS:
+        try:
+            signatures = name.get_signatures()
+        except Exception:  # jedi has rare internal errors on odd code
+            signatures = []
+    if not signatures:
+        if kind == "property":
+            return [f"property {name.name}"]
+        if kind in ("class", "function"):
+            return [f"{KIND_WORDS[kind]} {name.name}()"]
+        description = name.description or name.name
+        if len(description) > MAX_DESCRIPTION_CHARS:
+            description = description[: MAX_DESCRIPTION_CHARS - 1].rstrip() + "…"
+        return [description]
+    word = KIND_WORDS.get(kind, kind)
+    return [f"{word} {signature.to_string()}" for signature in signatures]
+
+
+def raw_docstring(name: Any) -> str:
+    try:
+        return str(name.docstring(raw=True) or "").strip()
+    except Exception:
+        return ""
+
+
+def cut(doc: str, limit: int = MAX_DOC_CHARS) -> str:
+    """``doc`` up to ``limit`` characters, ending at a paragraph (or line) break."""
+    if len(doc) <= limit:
+        return doc
+    head = doc[:limit]
+    stop = head.rfind("\n\n")
+    if stop < limit // 2:
+        stop = head.rfind("\n")
+    if stop < limit // 2:
+        stop = limit
+    return head[:stop].rstrip() + "\n\n…"
+
+
+def docstring_markdown(doc: str) -> str:
+    """A docstring as Markdown: reST, Google, NumPy and plain styles through
+    docstring-to-markdown; text it cannot read is shown as it is, in a text block."""
+    doc = cut(doc.strip())
+    if not doc:
+        return ""
+    try:
+        return str(docstring_to_markdown.convert(doc)).strip()
+    except docstring_to_markdown.UnknownFormatError:
+        pass
+    except Exception:  # the converter failing must not lose the docstring
+        pass
+    return f"```text\n{doc}\n```"
+
+
+def definition(name: Any, doc: str | None = None, quick: bool = False) -> dict[str, Any]:
+    """The record a hover is made from (JSON-ready: it crosses the process boundary).
+    ``quick``: without inferring variables' values (the record says it is ``provisional``)."""
+    raw = raw_docstring(name) if doc is None else doc.strip()
+    start = end = None
+    try:
+        begin, finish = name.get_definition_start_position(), name.get_definition_end_position()
+        if begin is not None and finish is not None:
+            start, end = begin[0] - 1, finish[0] - 1
+    except Exception:
+        pass
+    path = name.module_path
+    record = {
+        "key": definition_key(name),
+        "name": name.name,
+        "kind": name.type,
+        "full_name": name.full_name,
+        "module": name.module_name,
+        "path": str(path) if path is not None else None,
+        "line": name.line - 1 if name.line is not None else None,
+        "start": start,
+        "end": end,
+        "builtin": bool(name.in_builtin_module()),
+        "header": "\n".join(signature_lines(name, infer=not quick)),
+        "provisional": quick and name.type in INFERRED_KINDS,
+    }
+    return with_doc(record, raw)
+
+
+def with_doc(record: dict[str, Any], doc: str) -> dict[str, Any]:
+    """``record`` with its Markdown made from ``doc`` (also used when a library's
+    docstring only exists at run time and arrives later)."""
+    parts = [f"```python\n{record['header']}\n```"]
+    if doc:
+        parts.append(docstring_markdown(doc))
+    if record.get("full_name") and record.get("kind") != "module":
+        parts.append(f"**Full name:** `{record['full_name']}`")
+    return dict(record, has_doc=bool(doc), markdown="\n\n".join(parts))
+
+
+def section(record: dict[str, Any], document_path: str | None) -> str:
+    """The hover's jedi section for a definition; variables say where they are defined."""
+    text = str(record["markdown"])
+    line = record.get("line")
+    located = record.get("kind") in LOCATED_KINDS and not record.get("builtin")
+    if not located or line is None or not record.get("path"):
+        return text
+    path = str(record["path"])
+    if document_path is not None and Path(path) == Path(document_path):
+        where = f"Defined at line {line + 1}."
+    else:
+        uri = Path(path).as_uri() if Path(path).is_absolute() else path
+        where = f"Defined in [`{Path(path).name}` line {line + 1}]({uri}#L{line + 1})."
+    return f"{text}\n\n{where}"

@@ -1,0 +1,252 @@
+"""jedi's part of the hover through the real server over stdio: signatures and Markdown docs
+on the first hover, worked out ahead of time, said to be loading when they cannot be ready,
+kept across edits, and read from the user's Python environment (``run.python``)."""
+
+from __future__ import annotations
+
+import asyncio
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.conftest import SERVER_COMMAND, initialize_params, server_env
+from tests.userenv import importable_here, pandas_python
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+READY = "prosepy/symbolsReady"
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env())
+)
+async def client(lsp_client: LanguageClient):
+    ready: list[tuple[str, Any]] = []
+
+    @lsp_client.feature(READY)
+    def on_ready(params: Any) -> None:
+        ready.append((params.uri, params.version))
+
+    lsp_client.ready = ready  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _open(client: LanguageClient, uri: str, text: str, version: int = 1) -> None:
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=version, text=text
+            )
+        )
+    )
+
+
+async def _hover(client: LanguageClient, uri: str, line: int, character: int) -> str:
+    result = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+        )
+    )
+    assert result is not None
+    assert isinstance(result.contents, types.MarkupContent)
+    assert result.contents.kind == types.MarkupKind.Markdown
+    return result.contents.value
+
+
+async def _until(predicate: Any, timeout: float = 120.0) -> None:
+    """Wait for the server (never a timing assertion: only how long to keep trying)."""
+    for _ in range(int(timeout * 10)):
+        if predicate():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the server did not get there")
+
+
+async def _analysed(client: LanguageClient, uri: str, version: int = 1) -> None:
+    await _until(lambda: (uri, version) in client.ready)  # type: ignore[attr-defined]
+
+
+def _jedi_part(hover: str) -> str:
+    """The hover's section after the explanation."""
+    return hover.split("\n\n---\n\n", 1)[1]
+
+
+async def test_first_hover_on_a_stdlib_call_has_the_signature_and_docs(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 10000}}))
+    uri = (tmp_path / "reader.py").as_uri()
+    _open(client, uri, 'import json\n\ndata = json.loads(\'{"a": 1}\')\n')
+    first = await _hover(client, uri, 2, 14)  # the first hover of the file, on `loads`
+    assert first.startswith("Sets `data` to the Python value parsed from the JSON text")
+    jedi_part = _jedi_part(first)
+    assert jedi_part.startswith("```python\ndef loads(s: str")
+    assert "Deserialize ``s`` (a ``str``, ``bytes`` or ``bytearray`` instance" in jedi_part
+    assert "**Full name:** `json.loads`" in jedi_part
+
+
+MODULE = """\
+import re
+import textwrap
+from collections import Counter
+
+
+def word_counts(text):
+    words = re.findall(r"\\w+", text.lower())
+    counts = Counter(words)
+    return counts.most_common(3)
+
+
+summary = textwrap.shorten("a long text " * 20, width=40)
+"""
+
+
+async def test_names_are_analysed_before_the_first_hover(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """With a 1 ms budget only answers worked out ahead of time can be in the hover."""
+    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
+    uri = (tmp_path / "counting.py").as_uri()
+    _open(client, uri, MODULE)
+    await _analysed(client, uri)
+    text = _jedi_part(await _hover(client, uri, 6, 16))  # re.findall
+    assert text.startswith("```python\ndef findall(pattern")
+    assert "Return a list of all non-overlapping matches in the string." in text
+    assert "**Full name:** `re.findall`" in text
+    text = _jedi_part(await _hover(client, uri, 8, 18))  # counts.most_common
+    assert text.startswith("```python\ndef most_common(")
+    assert "**Full name:** `collections.Counter.most_common`" in text
+    # a variable: its defining statement, full name, and where it is defined
+    text = _jedi_part(await _hover(client, uri, 8, 11))
+    assert text.startswith("```python\ncounts = Counter(words)\n```")
+    assert "word_counts.counts`" in text  # (the module: `__main__` outside the project)
+    assert text.endswith("Defined at line 8.")
+
+
+async def test_a_hover_while_jedi_reads_a_huge_file_says_what_is_loading(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    await client.initialize_session(initialize_params())
+    warm_uri = (tmp_path / "first.py").as_uri()
+    _open(client, warm_uri, "import os\n\nhere = os.getcwd()\n")
+    while "```python" not in await _hover(client, warm_uri, 2, 10):
+        await asyncio.sleep(0.1)  # until jedi has started
+    huge = "\n".join(f"def function_{i}(value):\n    return value + {i}\n" for i in range(40000))
+    _open(client, (tmp_path / "huge.py").as_uri(), huge)  # jedi reads it now: seconds
+    uri = (tmp_path / "small.py").as_uri()
+    _open(client, uri, "import json\n\nvalue = json.dumps([1, 2])\n")
+    text = await _hover(client, uri, 2, 14)
+    assert text.startswith("Sets `value` to `[1, 2]` written as JSON text.\n\n---\n\n")
+    assert _jedi_part(text) == (
+        "⏳ *The signature and docs of `dumps` are loading: jedi is reading `huge.py` "
+        "(120,000 lines); hover again in a moment.*"
+    )
+    later = text
+    for _ in range(600):  # the answer is kept: a later hover has it
+        later = await _hover(client, uri, 2, 14)
+        if "```python" in later:
+            break
+        await asyncio.sleep(0.2)
+    assert "```python\ndef dumps(obj: Any" in _jedi_part(later)
+
+
+async def test_answers_follow_edits(client: LanguageClient, tmp_path: Path) -> None:
+    """Lines inserted above move the answers with them: with a 1 ms budget, the hover
+    below the edit still shows the signature worked out before it."""
+    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
+    uri = (tmp_path / "edited.py").as_uri()
+    _open(client, uri, "import os\n\nhome = os.path.expanduser('~')\n")
+    await _analysed(client, uri)
+    assert "def expanduser(path" in await _hover(client, uri, 2, 16)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(1, 0), types.Position(1, 0)),
+                    text="# where the user lives\n# (an edit above)\n",
+                )
+            ],
+        )
+    )
+    moved = await _hover(client, uri, 4, 16)
+    assert moved.startswith("Sets `home` to")
+    assert "def expanduser(path" in _jedi_part(moved)
+
+
+@pytest.fixture(scope="module")
+def user_python() -> Path:
+    """A virtualenv with pandas, which prosepy's own environment must not have."""
+    if importable_here("pandas"):
+        pytest.skip("pandas is installed in prosepy's own environment; the test needs it absent")
+    return pandas_python()
+
+
+PANDAS_SCRIPT = 'import pandas as pd\n\nsales = pd.read_csv("sales.csv")\n'
+
+
+async def test_third_party_docs_come_from_the_users_environment(
+    client: LanguageClient, tmp_path: Path, user_python: Path
+) -> None:
+    """Issue 15's acceptance: hover on ``pd.read_csv`` in a project whose interpreter has
+    pandas (and prosepy's does not) shows its signature and a readable Markdown docstring."""
+    options = {"run": {"python": str(user_python)}, "explain": {"jediBudgetMs": 1}}
+    await client.initialize_session(initialize_params(options))
+    uri = (tmp_path / "report.py").as_uri()
+    _open(client, uri, PANDAS_SCRIPT)
+    await _analysed(client, uri)
+    text = _jedi_part(await _hover(client, uri, 2, 11))
+    assert text.startswith("```python\ndef read_csv(filepath_or_buffer: FilePath")
+    # pandas writes this docstring at import time; the Markdown is docstring-to-markdown's
+    assert "Read a comma-separated values (csv) file into DataFrame." in text
+    assert "#### Parameters" in text
+    assert "- `filepath_or_buffer`: str, path object or file-like object" in text
+    assert "**Full name:** `pandas.io.parsers.readers.read_csv`" in text
+
+
+async def test_changing_run_python_takes_effect_without_restart(
+    client: LanguageClient, tmp_path: Path, user_python: Path
+) -> None:
+    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 10000}}))
+    uri = (tmp_path / "report.py").as_uri()
+    _open(client, uri, PANDAS_SCRIPT)
+    before = await _hover(client, uri, 2, 11)
+    assert "read_csv" not in before.split("---")[-1]  # the server's Python has no pandas
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"prosepy": {"run": {"python": str(user_python)}}}
+        )
+    )
+    after = ""
+    for _ in range(600):
+        after = await _hover(client, uri, 2, 11)
+        if "def read_csv(" in after:
+            break
+        await asyncio.sleep(0.2)
+    assert "```python\ndef read_csv(filepath_or_buffer" in after
+
+
+async def test_an_unusable_run_python_is_reported_and_the_servers_is_used(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    messages: list[str] = []
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE)
+    def on_message(params: types.ShowMessageParams) -> None:
+        messages.append(params.message)
+
+    missing = tmp_path / "no-such-env" / "bin" / "python"
+    options = {"run": {"python": str(missing)}, "explain": {"jediBudgetMs": 10000}}
+    await client.initialize_session(initialize_params(options))
+    uri = (tmp_path / "reader.py").as_uri()
+    _open(client, uri, "import json\n\ndata = json.loads('1')\n")
+    assert "```python\ndef loads(" in await _hover(client, uri, 2, 14)
+    await _until(lambda: any(str(missing) in m for m in messages), timeout=30)
+    (message,) = [m for m in messages if str(missing) in m]
+    assert message.startswith("prosepy: hover docs use the server's Python instead of run.python")
