@@ -1,0 +1,134 @@
+"""The pieces of the hover's jedi side that need no server: answers moved by edits, the
+definition records jedi's names become, and which docstrings are read at run time."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import jedi
+
+from prosepy.explain.symbols import render
+from prosepy.explain.symbols.documents import Pending
+from prosepy.explain.symbols.index import DefinitionStore, DocumentIndex, Edit, shift_line
+from prosepy.explain.symbols.runtime_docs import library_dirs, wanted
+
+
+def test_edits_move_answers_below_and_drop_those_on_edited_lines() -> None:
+    index = DocumentIndex()
+    index.put(0, 0, 4, "json")
+    index.put(5, 4, 9, "loads")
+    index.put(9, 0, 3, None)
+    # two lines inserted after line 1 (an edit of line 2 that now spans three lines)
+    index.apply([Edit(start=2, end=2, lines=3)])
+    assert index.get(0, 0) == (4, "json")
+    assert index.get(7, 4) == (9, "loads")
+    assert index.get(7, 6) == (9, "loads")  # anywhere on the name
+    assert index.get(11, 0) == (3, None)  # "jedi has nothing here" is kept too
+    assert index.get(5, 4) is None
+    index.apply([Edit(start=7, end=8, lines=1)])  # line 7 edited, line 8 joined into it
+    assert index.get(7, 4) is None
+    assert index.get(10, 0) == (3, None)
+    assert shift_line(3, [Edit(0, 0, 2), Edit(4, 4, 1)]) is None
+    assert shift_line(3, [Edit(0, 1, 1)]) == 2
+
+
+def test_definitions_are_dropped_when_edited_and_moved_when_below() -> None:
+    store = DefinitionStore()
+    above = {"key": "a", "path": "/p/m.py", "line": 1, "start": 1, "end": 3, "markdown": ""}
+    below = {"key": "b", "path": "/p/m.py", "line": 11, "start": 10, "end": 20, "markdown": ""}
+    elsewhere = {"key": "c", "path": "/p/other.py", "line": 11, "start": 10, "end": 20}
+    for record in (above, below, elsewhere):
+        store.put(record)
+    assert store.apply("/p/m.py", [Edit(start=5, end=5, lines=3)]) == set()
+    assert store.get("b")["line"] == 13 and store.get("b")["start"] == 12  # type: ignore[index]
+    assert store.get("a") == above and store.get("c") == elsewhere
+    assert store.apply("/p/m.py", [Edit(start=15, end=15, lines=1)]) == {"b"}  # its body
+    assert "b" not in store and len(store) == 2
+    index = DocumentIndex()
+    index.put(0, 0, 1, "a")
+    index.put(1, 0, 1, "b")
+    assert index.drop_keys({"b"}) == 1 and list(index.keys()) == ["a"]
+
+
+def test_pending_names_are_taken_nearest_the_focus_first() -> None:
+    pending = Pending()
+    for line in (0, 10, 20, 30, 40):
+        pending.add(line, 0, 1)
+    pending.add(20, 5, 6)
+    taken = [pending.take(22) for _ in range(3)]
+    assert taken == [(20, 0, 1), (20, 5, 6), (30, 0, 1)]
+    assert [pending.take(0) for _ in range(4)] == [(0, 0, 1), (10, 0, 1), (40, 0, 1), None]
+
+
+def _help(source: str, line: int, col: int, path: str = "/tmp/example.py") -> object:
+    (name,) = [n for n in jedi.Script(source, path=path).help(line, col) if n.type != "keyword"]
+    return name
+
+
+def test_records_read_like_jedi_language_servers_hovers() -> None:
+    source = "import json\nvalue = json.loads('1')\nbigger = value + 1\n"
+    record = render.definition(_help(source, 2, 14))
+    assert record["key"].endswith(":loads:function")
+    assert record["markdown"].startswith("```python\ndef loads(s: str | bytes | bytearray, *,")
+    assert "Deserialize ``s``" in record["markdown"]  # plain text: shown as it is, in a block
+    assert record["markdown"].endswith("**Full name:** `json.loads`")
+    assert render.section(record, "/tmp/example.py") == record["markdown"]
+    variable = render.definition(_help(source, 3, 0))
+    assert variable["markdown"].startswith("```python\nbigger = value + 1\n```")
+    assert render.section(variable, "/tmp/example.py").endswith("Defined at line 3.")
+    assert render.section(variable, "/tmp/other.py").endswith(
+        "Defined in [`example.py` line 3](file:///tmp/example.py#L3)."
+    )
+
+
+def test_quick_records_leave_out_what_needs_a_variables_value() -> None:
+    source = "def twice(x):\n    return 2 * x\n\nf = twice\nf(3)\n"
+    full = render.definition(_help(source, 5, 0))
+    quick = render.definition(_help(source, 5, 0), quick=True)
+    assert full["header"] == "statement twice(x)"  # f is callable: jedi-language-server's way
+    assert quick["header"] == "f = twice" and quick["provisional"]
+    assert not full["provisional"]
+
+
+def test_docstrings_become_markdown() -> None:
+    rest = "Add two numbers.\n\n:param a: the first\n:param b: the second\n:returns: the sum\n"
+    assert render.docstring_markdown(rest) == (
+        "Add two numbers.\n- `a`: the first\n- `b`: the second\n- returns: the sum"
+    )
+    numpy = "Add two numbers.\n\nParameters\n----------\na : int\n    The first.\n"
+    assert render.docstring_markdown(numpy) == (
+        "Add two numbers.\n\n#### Parameters\n\n- `a`: int\n    The first."
+    )
+    long = "\n\n".join(f"Paragraph {i} " + "word " * 40 for i in range(200))
+    cut = render.cut(long, 2000)
+    assert len(cut) <= 2003 and cut.endswith("\n\n…")
+
+
+def test_runtime_docstrings_only_for_installed_libraries(tmp_path: Path) -> None:
+    site = tmp_path / "env" / "lib" / "site-packages"
+    project = tmp_path / "project"
+    libraries = library_dirs([str(site), str(project), "", "relative"], [str(project)])
+    assert libraries == [site]
+    record = {
+        "has_doc": False,
+        "kind": "function",
+        "path": str(site / "pandas" / "io" / "parsers" / "readers.py"),
+        "module": "pandas.io.parsers.readers",
+        "full_name": "pandas.io.parsers.readers.read_csv",
+    }
+    assert wanted(record, libraries) == ("pandas.io.parsers.readers", ["read_csv"])
+    assert wanted({**record, "has_doc": True}, libraries) is None
+    assert wanted({**record, "kind": "statement"}, libraries) is None
+    own = {**record, "path": str(project / "readers.py")}
+    assert wanted(own, libraries) is None  # the user's own code is never imported
+
+
+def test_the_command_line_prints_the_same_section(tmp_path: Path) -> None:
+    from prosepy.explain import symbols
+
+    path = tmp_path / "reader.py"
+    source = "import json\n\ndata = json.loads('1')\n"
+    path.write_text(source)
+    text = symbols.symbol_markdown(source, str(path), 3, 14, python=sys.executable)
+    assert text is not None and text.startswith("```python\ndef loads(")
