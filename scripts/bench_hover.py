@@ -7,7 +7,10 @@ pandas script (``tests/explain/data/sales_report.py``) whose pandas lives only i
 separate "user" virtualenv (created once, reused: ``tests/userenv.py``) that both servers
 are pointed at (prosepy ``run.python``, jedi-language-server ``workspace.environmentPath``).
 
-Modes, each with fresh servers:
+Modes, each with fresh servers; prosepy starts with nothing kept from earlier sessions (an
+empty ``PROSEPY_CACHE``): a first session. With ``--kept`` every mode runs prosepy once more
+with the answers an earlier session kept (it opened the files and waited until every name
+was analysed): the next day.
 - back to back: open a file, wait the editor's hover delay (``--open-delay-ms``, VS Code's
   default 300 ms), then hover every position as fast as answers come;
 - paced: the same, ``--pause-ms`` (300) between hovers, like a person reading;
@@ -21,7 +24,7 @@ docstring are both in prosepy's hover. The goal: carried at
 >= 95% of them in every mode, p50 <= 10 ms, p99 <= 50 ms, ahead of jedi-language-server
 on every percentile. The machine's load average is printed before and after.
 
-    .venv/bin/python scripts/bench_hover.py [--positions 100] [--modes back,paced,first]
+    .venv/bin/python scripts/bench_hover.py [--positions 100] [--modes back,paced,first] [--kept]
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -63,14 +67,17 @@ SHOW_MISSES = bool(os.environ.get("BENCH_SHOW_MISSES"))
 class StdioServer:
     """A language server subprocess spoken to with framed JSON-RPC."""
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
         )
         self.responses: queue.Queue[dict[str, Any]] = queue.Queue()
+        #: documents prosepy said it has analysed every name of (prosepy/symbolsReady)
+        self.analysed: set[str] = set()
         self.next_id = 0
         self.versions: dict[str, int] = {}
         threading.Thread(target=self._read, daemon=True).start()
@@ -83,6 +90,8 @@ class StdioServer:
                 self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
             elif "id" in message:
                 self.responses.put(message)
+            elif message.get("method") == "prosepy/symbolsReady":
+                self.analysed.add(message["params"]["uri"])
 
     def _send(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
@@ -194,9 +203,10 @@ def run_mode(
     mode: str,
     open_delay: float,
     pause: float,
+    env: dict[str, str] | None = None,
 ) -> Run:
     run = Run()
-    server = StdioServer(command)
+    server = StdioServer(command, env)
     server.start(options)
     try:
         for path, text, spots in plan:
@@ -218,6 +228,26 @@ def run_mode(
     finally:
         server.stop()
     return run
+
+
+def prepare_kept(command: list[str], options: Any, plan: list[Any], cache: Path) -> float:
+    """An earlier session: open every file and wait until prosepy has analysed all their
+    names (it keeps the answers in ``cache``); seconds it took."""
+    started = time.perf_counter()
+    server = StdioServer(command, {"PROSEPY_CACHE": str(cache)})
+    server.start(options)
+    try:
+        for path, text, _ in plan:
+            server.open(path, text)
+        while not all(path.as_uri() in server.analysed for path, _, _ in plan):
+            if time.perf_counter() - started > 1800:
+                raise TimeoutError("prosepy did not analyse the files in 30 minutes")
+            time.sleep(0.5)
+        for path, _, _ in plan:
+            server.close(path)
+    finally:
+        server.stop()
+    return time.perf_counter() - started
 
 
 _FENCE = re.compile(r"```python\n(.*?)\n```", re.S)
@@ -286,10 +316,11 @@ def load() -> str:
 
 def coverage_row(mode: str, name: str, cells: list[str], widths: list[int]) -> str:
     padded = [cell.rjust(width) for cell, width in zip(cells, widths, strict=True)]
-    return f"| {MODES.get(mode, mode):<26} | {name:<24} | " + " | ".join(padded) + " |"
+    return f"| {mode:<44} | {name:<24} | " + " | ".join(padded) + " |"
 
 
-def report(runs: dict[str, dict[str, Run]], plan: list[Any]) -> bool:
+def report(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> bool:
+    """Tables for ``runs``: (label, prosepy's run, jedi-language-server's in the same mode)."""
     ok = True
     print(
         "\nCoverage: positions where jedi-language-server shows a definition's signature or docs,"
@@ -298,12 +329,12 @@ def report(runs: dict[str, dict[str, Run]], plan: list[Any]) -> bool:
     heads = ["jls content", "prosepy carries", "loading", "explanation", "jls keyword help"]
     widths = [11, 16, 7, 11, 16]
     print(coverage_row("mode", "file", heads, widths))
-    print("|" + "|".join("-" * (w + 2) for w in [26, 24, *widths]) + "|")
-    for mode, by_server in runs.items():
+    print("|" + "|".join("-" * (w + 2) for w in [44, 24, *widths]) + "|")
+    for mode, prosepy, jls in runs:
         total_ref = total_carried = 0
         for path, _, spots in plan:
-            ours = by_server["prosepy"].results[path]
-            theirs = by_server["jls"].results[path]
+            ours = prosepy.results[path]
+            theirs = jls.results[path]
             ref = [i for i, (_, t) in enumerate(theirs) if has_content(t)]
             carried = sum(1 for i in ref if carries(ours[i][1], theirs[i][1]))
             loading = sum(1 for _, t in ours if "are loading" in t)
@@ -326,13 +357,13 @@ def report(runs: dict[str, dict[str, Run]], plan: list[Any]) -> bool:
         cells = [f"{total_ref}", f"{total_carried} ({share:.1%})", "", verdict, ""]
         print(coverage_row(mode, "all files", cells, widths))
     if SHOW_MISSES:
-        for mode, by_server in runs.items():
+        for mode, prosepy, jls in runs:
             for path, _, spots in plan:
-                ours = by_server["prosepy"].results[path]
-                theirs = by_server["jls"].results[path]
+                ours = prosepy.results[path]
+                theirs = jls.results[path]
                 for i, (line, column) in enumerate(spots):
                     if has_content(theirs[i][1]) and not carries(ours[i][1], theirs[i][1]):
-                        print(f"\n--- {MODES[mode]} {label(path)}:{line + 1}:{column}")
+                        print(f"\n--- {mode} {label(path)}:{line + 1}:{column}")
                         print("jls:    ", repr(theirs[i][1][:300]))
                         print("prosepy:", repr(ours[i][1].split("---", 1)[-1][:300]))
     print("\nLatency per hover (all files), prosepy / jedi-language-server in the same mode\n")
@@ -342,9 +373,9 @@ def report(runs: dict[str, dict[str, Run]], plan: list[Any]) -> bool:
         + " | goal (p50, p99)    |"
     )
     print(f"|{'-' * 28}|" + "|".join("-" * 27 for _ in PERCENTILES) + f"|{'-' * 20}|")
-    for mode, by_server in runs.items():
-        ours = stats([t for r in by_server["prosepy"].results.values() for t, _ in r])
-        theirs = stats([t for r in by_server["jls"].results.values() for t, _ in r])
+    for mode, prosepy, jls in runs:
+        ours = stats([t for r in prosepy.results.values() for t, _ in r])
+        theirs = stats([t for r in jls.results.values() for t, _ in r])
         cells = [
             f"{fmt(ours[p])} / {fmt(theirs[p])} = {ours[p] / theirs[p]:.2f}x".rjust(25)
             for p in PERCENTILES
@@ -353,7 +384,7 @@ def report(runs: dict[str, dict[str, Run]], plan: list[Any]) -> bool:
         goal = ours["p50"] <= GOAL["p50"] and ours["p99"] <= GOAL["p99"]
         ok = ok and goal and ahead
         verdict = ("ok" if goal else "MISSED") + ("" if ahead else ", behind jls")
-        print(f"| {MODES[mode]:<26} | " + " | ".join(cells) + f" | {verdict:<18} |")
+        print(f"| {mode:<44} | " + " | ".join(cells) + f" | {verdict:<18} |")
     return ok
 
 
@@ -366,6 +397,11 @@ def main() -> int:
     parser.add_argument("--budget-ms", type=int, default=None, help="explain.jediBudgetMs")
     parser.add_argument("--pause-ms", type=int, default=300, help="pause between paced hovers")
     parser.add_argument("--open-delay-ms", type=int, default=300, help="hover delay after opening")
+    parser.add_argument(
+        "--kept",
+        action="store_true",
+        help="also run prosepy with the answers an earlier session kept (the next day)",
+    )
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     if any(m not in MODES for m in modes):
@@ -390,23 +426,29 @@ def main() -> int:
         f"(Python {sys.version.split()[0]}; pandas from {user_python})"
     )
     print(f"before: {load()}")
-    runs: dict[str, dict[str, Run]] = {}
+    command = [sys.executable, "-m", "prosepy.server"]
+    delay, pause = args.open_delay_ms / 1000, args.pause_ms / 1000
+    scratch = Path(tempfile.mkdtemp(prefix="prosepy-bench-hover-"))
+    kept = scratch / "kept"
+    if args.kept:
+        took = prepare_kept(command, options, plan, kept)
+        print(f"earlier session (analyses all names, keeps the answers): {took:.0f} s, {load()}")
+    runs: list[tuple[str, Run, Run]] = []
     for mode in modes:
         started = time.perf_counter()
-        runs[mode] = {
-            "prosepy": run_mode(
-                [sys.executable, "-m", "prosepy.server"],
-                options,
-                plan,
-                mode,
-                args.open_delay_ms / 1000,
-                args.pause_ms / 1000,
-            ),
-            "jls": run_mode(
-                [jls], jls_options, plan, mode, args.open_delay_ms / 1000, args.pause_ms / 1000
-            ),
-        }
+        fresh = scratch / f"fresh-{mode}"  # nothing kept: a first session
+        first = run_mode(command, options, plan, mode, delay, pause, {"PROSEPY_CACHE": str(fresh)})
+        theirs = run_mode([jls], jls_options, plan, mode, delay, pause)
+        runs.append((f"{MODES[mode]}, first session", first, theirs))
+        if args.kept:
+            again = scratch / f"kept-{mode}"
+            shutil.copytree(kept, again)
+            later = run_mode(
+                command, options, plan, mode, delay, pause, {"PROSEPY_CACHE": str(again)}
+            )
+            runs.append((f"{MODES[mode]}, answers kept from before", later, theirs))
         print(f"{MODES[mode]}: {time.perf_counter() - started:.0f} s, {load()}")
+    shutil.rmtree(scratch, ignore_errors=True)
     ok = report(runs, plan)
     print(f"\nafter: {load()}")
     return 0 if ok else 1

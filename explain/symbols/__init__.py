@@ -23,6 +23,7 @@ def symbol_markdown(
     """Signature and docstring of the name at 1-based ``line``, 0-based character ``col``,
     as the hover shows them (``python``: the interpreter whose libraries jedi reads)."""
     import jedi
+
     from prosepy.explain.symbols import render
 
     try:

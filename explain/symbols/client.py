@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import itertools
-import json
 import logging
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from prosepy.explain.symbols import render
 from prosepy.explain.symbols.index import (
@@ -31,6 +27,7 @@ from prosepy.explain.symbols.index import (
     shift_line,
     shift_record,
 )
+from prosepy.explain.symbols.process import WorkerProcess
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +35,6 @@ logger = logging.getLogger(__name__)
 MAX_EDIT_LOG = 500
 #: Definitions kept before those no open document points at are forgotten.
 MAX_DEFINITIONS = 20000
-#: Restarts of a worker that keeps dying, within RESTART_WINDOW_S, before giving up.
-MAX_RESTARTS = 5
-RESTART_WINDOW_S = 300.0
 
 
 @dataclass
@@ -67,105 +61,6 @@ class Document:
     sent_version: Any = None
     unsent: list[Edit] | None = None
     analysed_version: Any = None
-
-
-class WorkerProcess:
-    """One jedi worker process (``role`` "requests" or "background"), restarted when it
-    dies (up to MAX_RESTARTS in RESTART_WINDOW_S); its messages go to ``receive``."""
-
-    def __init__(
-        self,
-        role: str,
-        receive: Callable[[WorkerProcess, dict[str, Any]], None],
-        on_start: Callable[[WorkerProcess], None],
-    ) -> None:
-        self.role = role
-        self.command = [sys.executable, "-m", "prosepy.explain.symbols.worker", role]
-        self.receive = receive
-        self.on_start = on_start
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.lock = threading.Lock()
-        self.restarts: list[float] = []
-        self.ready = threading.Event()
-        #: What it is busy with for longer than a moment: {"kind": "reading", "subject":
-        #: "`big.py`", "lines": 60000} and the like (see ``worker.Worker._doing``).
-        self.busy: dict[str, Any] | None = None
-        self.stopped = False
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def start(self) -> bool:
-        """Start it unless it runs; False when it cannot (stopped, or dying too often)."""
-        with self.lock:
-            if self.alive():
-                return True
-            if self.stopped:
-                return False
-            now = time.monotonic()
-            self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW_S]
-            if len(self.restarts) >= MAX_RESTARTS:
-                return False  # it keeps dying: hovers go on without jedi
-            self.restarts.append(now)
-            self.ready.clear()
-            self.busy = None
-            self.proc = subprocess.Popen(
-                self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
-            )
-            threading.Thread(
-                target=self._read, args=(self.proc,), name=f"jedi-{self.role}", daemon=True
-            ).start()
-        self.on_start(self)
-        return True
-
-    def send(self, message: dict[str, Any]) -> bool:
-        if not self.start():
-            return False
-        proc = self.proc
-        try:
-            assert proc is not None and proc.stdin is not None
-            proc.stdin.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
-            return True
-        except (AssertionError, BrokenPipeError, OSError, ValueError):
-            return False
-
-    def stop(self) -> None:
-        with self.lock:
-            self.stopped = True
-            proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            try:
-                assert proc.stdin is not None
-                proc.stdin.write(b'{"op":"shutdown"}\n')
-                proc.wait(timeout=2)
-            except Exception:
-                proc.kill()
-
-    def _read(self, proc: subprocess.Popen[bytes]) -> None:
-        stream: IO[bytes] | None = proc.stdout
-        assert stream is not None
-        for line in stream:
-            try:
-                message = json.loads(line)
-            except ValueError:
-                logger.warning("unreadable message from the jedi worker: %r", line[:80])
-                continue
-            if message.get("op") == "ready":
-                self.ready.set()
-            elif message.get("op") == "busy":
-                self.busy = message.get("what")
-            elif message.get("op") == "idle":
-                self.busy = None
-            try:
-                self.receive(self, message)
-            except Exception:
-                logger.exception("handling the jedi worker's %s failed", message.get("op"))
-        with self.lock:
-            if self.proc is proc:
-                self.proc = None
-        self.receive(self, {"op": "stopped"})
-        if not self.stopped:
-            logger.warning("the jedi %s worker stopped (exit code %s)", self.role, proc.wait())
 
 
 class SymbolService:
@@ -207,9 +102,13 @@ class SymbolService:
         self.answerer.start()
         self.analyser.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 0.5) -> None:
+        """Stop both workers: asked together, killed after ``wait`` seconds (server exit
+        must not wait for jedi)."""
         self.answerer.stop()
         self.analyser.stop()
+        self.analyser.stop(wait)
+        self.answerer.stop(0.05)
 
     def alive(self) -> bool:
         return self.answerer.alive()
@@ -380,8 +279,10 @@ class SymbolService:
         names = reply.get("names")
         return [tuple(n) for n in names] if isinstance(names, list) else None  # type: ignore[misc]
 
-    def section(self, answer: Answer, path: str | None) -> str | None:
-        return render.section(answer.record, path) if answer.record is not None else None
+    def section(self, answer: Answer, path: str | None, language: str = "en") -> str | None:
+        if answer.record is None:
+            return None
+        return render.section(answer.record, path, language)
 
     # -- the workers' messages ------------------------------------------------------------
     def _receive(self, worker: WorkerProcess, message: dict[str, Any]) -> None:

@@ -144,9 +144,19 @@ def with_doc(record: dict[str, Any], doc: str) -> dict[str, Any]:
     return dict(record, has_doc=bool(doc), markdown="\n\n".join(parts))
 
 
-def section(record: dict[str, Any], document_path: str | None) -> str:
-    """The hover's jedi section for a definition; variables say where they are defined."""
+_DOCS_LOADING = {
+    "en": "⏳ *Docs loading: `{module}` is being imported in the project's Python.*",
+    "zh": "⏳ *文档加载中：正在项目的 Python 中导入 `{module}`。*",
+}
+
+
+def section(record: dict[str, Any], document_path: str | None, language: str = "en") -> str:
+    """The hover's jedi section for a definition; variables say where they are defined, and
+    a docstring still being read from the library says so."""
     text = str(record["markdown"])
+    if record.get("doc_pending"):
+        module = str(record.get("module") or "").split(".")[0]
+        text += "\n\n" + _DOCS_LOADING.get(language, _DOCS_LOADING["en"]).format(module=module)
     line = record.get("line")
     located = record.get("kind") in LOCATED_KINDS and not record.get("builtin")
     if not located or line is None or not record.get("path"):

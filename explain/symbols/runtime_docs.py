@@ -86,7 +86,7 @@ def wanted(record: dict[str, Any], libraries: list[Path]) -> tuple[str, list[str
 
 class RuntimeDocs:
     """One helper process of the user's interpreter, asked from a thread of its own;
-    answers are handed to ``deliver(key, doc)``."""
+    answers are handed to ``deliver(key, doc)`` (doc "" when the import found none)."""
 
     def __init__(self, python: str, deliver: Callable[[str, str], None]) -> None:
         self.python = python
@@ -99,11 +99,13 @@ class RuntimeDocs:
         self.thread = threading.Thread(target=self._serve, name="runtime-docs", daemon=True)
         self.thread.start()
 
-    def ask(self, key: str, module: str, attrs: list[str]) -> None:
+    def ask(self, key: str, module: str, attrs: list[str]) -> bool:
+        """Queue the question; False when it was asked before or its module fails."""
         if key in self.asked or module in self.failed_modules:
-            return
+            return False
         self.asked.add(key)
         self.questions.put((key, module, attrs))
+        return True
 
     def close(self) -> None:
         self.questions.put(None)
@@ -136,8 +138,7 @@ class RuntimeDocs:
                 doc = None
             if doc is None:
                 self.failed_modules.add(module)
-            elif doc:
-                self.deliver(key, doc)
+            self.deliver(key, doc or "")  # "" when there is none: it is no longer awaited
 
     def _answer(self, module: str, attrs: list[str]) -> str | None:
         proc = self._start()

@@ -19,49 +19,31 @@ Every outgoing message carries the ``epoch`` of the last ``configure``.
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from prosepy.explain.symbols import render
+from prosepy.explain.symbols import environment, persist, render
+from prosepy.explain.symbols.channel import FLUSH_S, Activity, Channel, Outbox, read_lines
 from prosepy.explain.symbols.documents import (
     LARGE_WINDOW,
     Doc,
+    Pending,
     import_names,
     list_names,
 )
+from prosepy.explain.symbols.environment import Environment
 from prosepy.explain.symbols.index import DefinitionStore, DocumentIndex, Edit
-from prosepy.explain.symbols.runtime_docs import RuntimeDocs, library_dirs, wanted
+from prosepy.explain.symbols.runtime_docs import RuntimeDocs, wanted
 from prosepy.explain.symbols.scripts import Scripts
 
-#: Answers are sent in batches at most this far apart.
-FLUSH_S = 0.03
-#: A step that runs longer than this is announced (``busy``) so hovers can say what loads.
-ANNOUNCE_S = 0.03
 #: PROSEPY_JEDI_LOG=1: one line per step and request on stderr, with its duration.
 LOG = bool(os.environ.get("PROSEPY_JEDI_LOG"))
 WARM_UP = "import os\nimport re\nimport typing\nos.path.join('a')\nlen(str(super()))\n"
-
-
-class Channel:
-    """Writes JSON lines to the server; the watchdog thread writes too, hence the lock."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-        self.lock = threading.Lock()
-        self.epoch = 0
-
-    def send(self, message: dict[str, Any]) -> None:
-        message["epoch"] = self.epoch
-        data = json.dumps(message, separators=(",", ":")).encode() + b"\n"
-        with self.lock:
-            self.stream.write(data)
-            self.stream.flush()
 
 
 class Worker:
@@ -74,41 +56,41 @@ class Worker:
         self.docs: dict[str, Doc] = {}
         self.scripts = Scripts()
         self.defs = DefinitionStore()
-        self.sent: set[str] = set()  # definition keys the server holds
         self.focus_uri: str | None = None
-        self.environment: Any = None
-        self.project: Any = None
-        self.python = sys.executable
-        self.configured_python: str | None = None
-        self.libraries: list[Path] = []
+        self.env: Environment | None = None
+        self.previous_env: Environment | None = None
+        self.wanted_python = ""
+        self.root: str | None = None
         self.runtime_docs: RuntimeDocs | None = None
         self.runtime_enabled = True
+        self.kept: Path | None = None
         self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
         self.requests: list[dict[str, Any]] = []
         self.stopping = False
-        self.outbox: dict[tuple[str, Any], list[list[Any]]] = {}
-        self.out_defs: list[dict[str, Any]] = []
-        self.last_flush = time.monotonic()
-        #: (started, what, announced) of the step running now; read by the watchdog.
-        self.activity: list[Any] | None = None
+        self.out = Outbox(channel)
+        self.activity = Activity(channel)
         self.warm = False
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> None:
-        threading.Thread(target=self._watchdog, name="watchdog", daemon=True).start()
         self.channel.send({"op": "ready", "pid": os.getpid()})
         while not self.stopping:
             busy = bool(self.requests) or self._has_work()
             self._drain(block=not busy)
+            if self.out.entries:  # answers read from disk go out before any slow step
+                self.out.flush()
             if self.requests:  # the newest hover first: older ones were given up on
                 self._guard("request", self.handle, self.requests.pop())
             elif self._has_work():
                 self._guard("name", self.step)
-                if time.monotonic() - self.last_flush >= FLUSH_S:
-                    self.flush()
+                if self.out.due():
+                    self.out.flush()
             else:
-                self.flush()
-        self.flush()
+                self.out.flush()
+        self.out.flush()
+        for doc in self.docs.values():
+            if not doc.announced:
+                self._keep(doc)  # what this session analysed, for the next one
         if self.runtime_docs is not None:
             self.runtime_docs.close()
 
@@ -133,7 +115,7 @@ class Worker:
                 message = None
 
     def _guard(self, what: str, function: Any, *args: Any) -> None:
-        self._doing(what)
+        self.activity.doing(what)
         started = time.perf_counter()
         try:
             function(*args)
@@ -144,9 +126,9 @@ class Worker:
                 self.channel.send({"op": "reply", "id": reply_id, "error": repr(exc)})
         finally:
             if LOG:
-                activity = self.activity[1] if self.activity else {}
-                print(f"{time.perf_counter() - started:8.4f} s {what} {activity}", file=sys.stderr)
-            self._done()
+                elapsed = time.perf_counter() - started
+                print(f"{elapsed:8.4f} s {what} {self.activity.what()}", file=sys.stderr)
+            self.activity.done()
 
     def _has_work(self) -> bool:
         if not self.warm:
@@ -154,24 +136,6 @@ class Worker:
         return any(
             d.pending is None or d.pending.lines or not d.announced for d in self.docs.values()
         )
-
-    def _doing(self, kind: str, **what: Any) -> None:
-        """Say what the step starting now does: "reading" (subject, lines), "name"
-        (subject, where), "environment" (subject), "starting", "request"."""
-        self.activity = [time.monotonic(), {"kind": kind, **what}, False]
-
-    def _done(self) -> None:
-        activity, self.activity = self.activity, None
-        if activity is not None and activity[2]:
-            self.channel.send({"op": "idle"})
-
-    def _watchdog(self) -> None:
-        while True:
-            time.sleep(0.01)
-            activity = self.activity
-            if activity and not activity[2] and time.monotonic() - activity[0] > ANNOUNCE_S:
-                activity[2] = True
-                self.channel.send({"op": "busy", "what": activity[1]})
 
     # -- messages -------------------------------------------------------------------------
     def handle(self, message: dict[str, Any]) -> None:
@@ -181,8 +145,10 @@ class Worker:
         elif op == "open":
             self.open(message)
         elif op == "close":
-            self.docs.pop(message["uri"], None)
+            closed = self.docs.pop(message["uri"], None)
             self.scripts.closed(message["uri"])
+            if closed is not None and not closed.announced:
+                self._keep(closed)  # what was analysed so far
         elif op == "focus":
             self._focus(message["uri"], int(message["line"]), message.get("col"))
         elif op == "hover":
@@ -190,66 +156,43 @@ class Worker:
         elif op == "names":
             self.names(message)
         elif op == "forget":
-            self.sent.difference_update(message.get("keys", []))
+            self.out.sent.difference_update(message.get("keys", []))
         elif op == "_runtime_doc":
             self._runtime_doc(message["key"], message["doc"])
 
     def configure(self, message: dict[str, Any]) -> None:
-        import jedi
-
+        """New settings: the interpreter is read when jedi is first needed (kept answers
+        can be sent before that); what jedi said with the old ones is forgotten."""
         self.channel.epoch = int(message.get("epoch", 0))
-        python = message.get("python") or ""
-        root = message.get("root") or None
-        self._doing("environment", subject=python or sys.executable)
-        error = None
-        environment = None
-        if self.environment is not None and python == self.configured_python:
-            environment = self.environment  # only the project changed: keep its subprocess
-        elif python:
-            try:
-                environment = jedi.create_environment(python, safe=False)
-                environment._get_subprocess()  # fails here, not at the first hover
-            except Exception as exc:
-                error = f"{python} cannot be used: {exc}"
-                environment = None
-            # The server's own environment (a venv's python is often a link to the same
-            # binary as another venv's: compare environments, not files): read in-process.
-            if environment is not None and os.path.samefile(environment.path, sys.prefix):
-                environment = None
-        if environment is None:
-            environment = jedi.InterpreterEnvironment()
-        self.environment = environment
-        self.configured_python = python
-        self.python = environment.executable if error is None and python else sys.executable
-        try:
-            self.project = jedi.Project(root) if root else None
-        except Exception:
-            self.project = None
-        try:
-            sys_path = list(environment.get_sys_path())
-        except Exception:
-            sys_path = []
-        self.libraries = library_dirs(sys_path, [root] if root else [])
+        self.wanted_python = message.get("python") or ""
+        self.root = message.get("root") or None
         self.runtime_enabled = bool(message.get("runtime_docs", True))
+        #: where answers are kept between sessions (None: nowhere)
+        self.kept = (
+            persist.folder(self.wanted_python, self.runtime_enabled)
+            if message.get("keep", True)
+            else None
+        )
+        if self.env is not None:
+            self.previous_env, self.env = self.env, None
         if self.runtime_docs is not None:
             self.runtime_docs.close()
         self.runtime_docs = None
         self.defs.clear()
-        self.sent.clear()
         self.scripts.clear()
-        self.outbox.clear()
-        self.out_defs.clear()
+        self.out.clear()
         for doc in self.docs.values():
             doc.index = DocumentIndex()
             doc.pending = None
-        self.channel.send(
-            {
-                "op": "environment",
-                "python": self.python,
-                "version": ".".join(map(str, environment.version_info[:3])),
-                "error": error,
-            }
-        )
+            self._load(doc)
+
+    def _environment(self) -> Environment:
+        if self.env is None:
+            self.activity.doing("environment", subject=self.wanted_python or sys.executable)
+            self.env = environment.create(self.wanted_python, self.root, self.previous_env)
+            self.previous_env = None
+            self.channel.send(self.env.message())
+        return self.env
 
     def open(self, message: dict[str, Any]) -> None:
         uri, text = message["uri"], message["text"]
@@ -258,12 +201,15 @@ class Worker:
         path = message.get("path")
         if doc is None or raw_edits is None or doc.path != path:
             doc = self.docs[uri] = Doc(uri, path, message.get("version"), text)
+            if "focus" in message:
+                doc.focus = int(message["focus"])
+            self._load(doc)
         else:
             edits = [Edit.from_json(e) for e in raw_edits]
             doc.index.apply(edits)
             dropped = self.defs.apply(path, edits)
             if dropped:
-                self.sent.difference_update(dropped)
+                self.out.sent.difference_update(dropped)
                 for other in self.docs.values():
                     other.index.drop_keys(dropped)
             doc.version, doc.text = message.get("version"), text
@@ -273,6 +219,38 @@ class Worker:
             doc.focus = int(message["focus"])
         if self.focus_uri is None or "focus" in message:
             self.focus_uri = uri
+
+    def _load(self, doc: Doc) -> None:
+        """Take the answers kept on disk for the file, moved onto its text as it is now. The
+        requests worker (never slowed down for the editor's sake) sends them to the server;
+        the background worker only skips them."""
+        if self.kept is None or doc.path is None:
+            return
+        self.activity.doing("reading", subject=doc.label, lines=doc.lines)
+        loaded = persist.load(self.kept, doc.path, doc.text)
+        if loaded is None:
+            return
+        entries, records = loaded
+        for record in records:
+            if record["key"] not in self.defs:
+                self.defs.put(record)
+        entries.sort(key=lambda entry: abs(entry[0] - doc.focus))
+        for line, col, end, key in entries:
+            doc.index.put(line, col, end, key)
+            if self.role == "requests":
+                self.out.queue(doc.uri, doc.version, [line, col, end, key], self.defs)
+            elif key is not None:
+                self.out.sent.add(key)
+
+    def _keep(self, doc: Doc) -> None:
+        """Write the document's answers to disk for its next opening (the background worker
+        has the complete ones)."""
+        if self.kept is None or doc.path is None or not len(doc.index) or self.role != "background":
+            return
+        try:
+            persist.save(self.kept, doc.path, doc.text, doc.index, self.defs)
+        except OSError as exc:
+            print(f"prosepy jedi worker: cannot keep answers: {exc}", file=sys.stderr)
 
     def _focus(self, uri: str, line: int, col: int | None = None) -> None:
         """The user reads around ``line``; a hover asked about the name at ``col`` (its
@@ -290,10 +268,9 @@ class Worker:
     def _script(self, doc: Doc) -> Any:
         script = self.scripts.get(doc.uri)
         if script is None:
-            self._doing("reading", subject=doc.label, lines=doc.lines)
-            script = self.scripts.create(
-                doc.uri, doc.path, doc.text, self.project, self.environment
-            )
+            self.activity.doing("reading", subject=doc.label, lines=doc.lines)
+            env = self._environment()
+            script = self.scripts.create(doc.uri, doc.path, doc.text, env.project, env.jedi)
         return script
 
     def _known(self, doc: Doc, line: int, col: int, complete: bool = False) -> bool:
@@ -305,7 +282,7 @@ class Worker:
 
     def analyse(self, doc: Doc, line: int, col: int, end: int) -> str | None:
         """jedi's definition at a name: its key (its record stored), or None."""
-        self._doing("name", subject=doc.line(line)[col:end], where=doc.label)
+        self.activity.doing("name", subject=doc.line(line)[col:end], where=doc.label)
         script = self._script(doc)
         key = None
         for name in script.help(line + 1, col):
@@ -330,6 +307,11 @@ class Worker:
             self.warm = True  # reading the first document warms jedi up as well
         for doc in docs:
             if doc.pending is None:
+                if self.role == "requests" and doc.large:
+                    # parsed when a hover there asks: seconds of parsing here would hold up
+                    # every hover in the other documents (the background worker reads it)
+                    doc.pending, doc.announced = Pending(), True
+                    continue
                 module = self._script(doc)._module_node
                 known = lambda line, col, doc=doc: self._known(doc, line, col)  # noqa: E731
                 if self.role == "requests":  # only what makes the first hovers quick
@@ -341,29 +323,30 @@ class Worker:
                 line, col = doc.urgent.pop()
                 if not self._known(doc, line, col, complete=True):
                     end = doc.word_end(line, col)
-                    self._queue(doc, [line, col, end, self.analyse(doc, line, col, end)])
+                    key = self.analyse(doc, line, col, end)
+                    self.out.queue(doc.uri, doc.version, [line, col, end, key], self.defs)
                     return
             while (taken := doc.pending.take(doc.focus)) is not None:
                 line, col, end = taken
                 if self._known(doc, line, col):  # a hover asked for it meanwhile
                     continue
                 key = self.analyse(doc, line, col, end)
-                self._queue(doc, [line, col, end, key])
+                self.out.queue(doc.uri, doc.version, [line, col, end, key], self.defs)
                 return
             if not doc.announced:
                 doc.announced = True
-                self.flush()
+                self._keep(doc)
+                self.out.flush()
                 self.channel.send({"op": "analysed", "uri": doc.uri, "version": doc.version})
 
     def _warm_up(self) -> None:
         """Load jedi and the builtins' stubs before the first document needs them."""
         import jedi
 
-        self._doing("starting")
         self.warm = True
-        if self.environment is None:
-            self.environment = jedi.InterpreterEnvironment()
-        script = jedi.Script(WARM_UP, environment=self.environment)
+        env = self._environment()
+        self.activity.doing("starting")
+        script = jedi.Script(WARM_UP, environment=env.jedi)
         for line, col in ((4, 8), (5, 0), (5, 4), (5, 8)):
             for name in script.help(line, col)[:1]:
                 render.definition(name)
@@ -386,20 +369,18 @@ class Worker:
         reply.update(version=doc.version, entry=[line, col, entry[0], entry[1]])
         reply["defs"] = [record] if record else []
         if record:
-            self.sent.add(record["key"])
-        self.flush()
+            self.out.sent.add(record["key"])
+        self.out.flush()
         self.channel.send(reply)
 
     def names(self, message: dict[str, Any]) -> None:
         """Completions at a position (generation's names in scope), in the user's Python."""
         import jedi
 
-        self._doing("request")
+        env = self._environment()
+        self.activity.doing("request")
         script = jedi.Script(
-            message["text"],
-            path=message.get("path"),
-            project=self.project,
-            environment=self.environment,
+            message["text"], path=message.get("path"), project=env.project, environment=env.jedi
         )
         out = []
         for name in script.complete(int(message["line"]), int(message["col"])):
@@ -411,57 +392,32 @@ class Worker:
 
     # -- runtime docstrings ---------------------------------------------------------------
     def _want_runtime_doc(self, record: dict[str, Any]) -> None:
-        if not self.runtime_enabled:
+        """Ask for the docstring the library builds at import time, if the source has none
+        (the background worker only: the other one's answers are quick ones)."""
+        if not self.runtime_enabled or self.role != "background":
             return
-        target = wanted(record, self.libraries)
+        env = self._environment()
+        target = wanted(record, env.libraries)
         if target is None:
             return
         if self.runtime_docs is None:
             self.runtime_docs = RuntimeDocs(
-                self.python,
+                env.python,
                 lambda key, doc: self.inbox.put({"op": "_runtime_doc", "key": key, "doc": doc}),
             )
-        self.runtime_docs.ask(record["key"], *target)
+        if self.runtime_docs.ask(record["key"], *target):
+            record["doc_pending"] = True  # the hover says the docs are on their way
 
     def _runtime_doc(self, key: str, doc: str) -> None:
         record = self.defs.get(key)
-        if record is None or record.get("has_doc"):
+        if record is None or record.get("has_doc") or not record.get("doc_pending"):
             return
-        record = render.with_doc(record, doc)
+        record = dict(render.with_doc(record, doc) if doc else record, doc_pending=False)
         self.defs.put(record)
-        if key in self.sent:
+        if key in self.out.sent:
             self.channel.send({"op": "definition", "record": record})
 
     # -- output ---------------------------------------------------------------------------
-    def _queue(self, doc: Doc, entry: list[Any]) -> None:
-        self.outbox.setdefault((doc.uri, doc.version), []).append(entry)
-        key = entry[3]
-        if key is not None and key not in self.sent:
-            record = self.defs.get(key)
-            if record is not None:
-                self.out_defs.append(record)
-                self.sent.add(key)
-
-    def flush(self) -> None:
-        self.last_flush = time.monotonic()
-        if not self.outbox:
-            return
-        defs, self.out_defs = self.out_defs, []
-        batches, self.outbox = self.outbox, {}
-        for (uri, version), entries in batches.items():
-            self.channel.send(
-                {"op": "answers", "uri": uri, "version": version, "entries": entries, "defs": defs}
-            )
-            defs = []
-
-
-def _read(stream: BinaryIO, inbox: queue.Queue[dict[str, Any]]) -> None:
-    for line in stream:
-        try:
-            inbox.put(json.loads(line))
-        except ValueError:
-            print(f"prosepy jedi worker: unreadable message {line[:80]!r}", file=sys.stderr)
-    inbox.put({"op": "shutdown"})  # the server is gone
 
 
 def main() -> int:
@@ -472,7 +428,7 @@ def main() -> int:
     if role == "background" and hasattr(os, "nice"):
         os.nice(10)  # hovers and the editor come first
     worker = Worker(Channel(out), role)
-    threading.Thread(target=_read, args=(sys.stdin.buffer, worker.inbox), daemon=True).start()
+    threading.Thread(target=read_lines, args=(sys.stdin.buffer, worker.inbox), daemon=True).start()
     worker.run()
     out.flush()
     # The reader thread may be blocked on stdin: leave without interpreter finalization,

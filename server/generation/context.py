@@ -126,7 +126,7 @@ def names_in_scope(
 
     from prosepy.explain.symbols import JEDI_LOCK
 
-    with JEDI_LOCK:  # jedi is not thread-safe (the hover uses it on its own thread)
+    with JEDI_LOCK:  # jedi is not thread-safe (generations run on executor threads)
         try:
             script = jedi.Script(source, path=path)
             completions = script.complete(line_1, column)

@@ -31,7 +31,7 @@ def test_explain_prints_explanation_and_signature(tmp_path: Path) -> None:
     assert done.stdout.startswith(
         "Sets `result` to the items of `words` sorted by length, as a new list."
     )
-    assert "```python\nsorted(" in done.stdout  # jedi's signature of `sorted`
+    assert "```python\ndef sorted(" in done.stdout  # jedi's signature of `sorted`
 
 
 def test_explain_in_chinese(tmp_path: Path) -> None:

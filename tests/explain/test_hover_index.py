@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import jedi
+import pytest
 
 from prosepy.explain.symbols import render
 from prosepy.explain.symbols.documents import Pending
@@ -132,3 +133,62 @@ def test_the_command_line_prints_the_same_section(tmp_path: Path) -> None:
     path.write_text(source)
     text = symbols.symbol_markdown(source, str(path), 3, 14, python=sys.executable)
     assert text is not None and text.startswith("```python\ndef loads(")
+
+
+def test_kept_answers_follow_the_lines_that_changed(tmp_path: Path) -> None:
+    from prosepy.explain.symbols import persist
+
+    source = "import json\n\nvalue = json.loads('1')\nother = json.dumps(value)\n"
+    path = str(tmp_path / "kept.py")
+    store = DefinitionStore()
+    index = DocumentIndex()
+    for line, col, name in ((2, 13, "loads"), (3, 13, "dumps")):
+        record = render.definition(_help(source, line + 1, col, path))
+        store.put(record)
+        index.put(line, col, col + len(name), record["key"])
+    index.put(0, 0, 6, None)  # `import`: nothing
+    persist.save(tmp_path, path, source, index, store)
+    same = persist.load(tmp_path, path, source)
+    assert same is not None and sorted(e[:3] for e in same[0]) == [
+        [0, 0, 6],
+        [2, 13, 18],
+        [3, 13, 18],
+    ]
+    # two lines added above, and the `dumps` line edited: `loads` moves, `dumps` is dropped
+    edited = "import json\n# one\n# two\n\nvalue = json.loads('1')\nother = json.dumps([value])\n"
+    entries, records = persist.load(tmp_path, path, edited)  # type: ignore[misc]
+    assert sorted(e[:3] for e in entries) == [[0, 0, 6], [4, 13, 18]]
+    assert {r["name"] for r in records} >= {"loads"}
+
+
+def test_a_reopened_file_gets_its_kept_answers_before_jedi_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The requests worker sends the answers kept on disk while handling ``open``: before
+    any jedi step (its environment is not even created yet)."""
+    import io
+    import json
+
+    from prosepy.explain.symbols.channel import Channel
+    from prosepy.explain.symbols.worker import Worker
+
+    monkeypatch.setenv("PROSEPY_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "reader.py"
+    source = "import json\n\nvalue = json.loads('1')\n"
+    message = {"op": "open", "uri": path.as_uri(), "path": str(path), "version": 1}
+    background = Worker(Channel(io.BytesIO()), "background")
+    background.configure({"epoch": 1})
+    background.open({**message, "text": source})
+    doc = background.docs[path.as_uri()]
+    while not doc.announced:  # analyse every name; then the answers are kept
+        background.step()
+    out = io.BytesIO()
+    requests = Worker(Channel(out), "requests")
+    requests.configure({"epoch": 1})
+    requests.open({**message, "text": "# a new first line\n" + source})
+    requests.out.flush()
+    assert requests.env is None  # no jedi yet
+    sent = [json.loads(line) for line in out.getvalue().splitlines()]
+    entries = [e for m in sent if m["op"] == "answers" for e in m["entries"]]
+    (loads,) = [e for e in entries if e[3] and e[3].endswith(":loads:function")]
+    assert loads[:3] == [3, 13, 18]  # one line lower than where it was worked out

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+
 from prosepy.explain import Parsed, explain_at, explain_fragment, parse, symbols
 from prosepy.explain.slicing import LARGE_DOCUMENT_LINES, explain_large
 from prosepy.explain.symbols.client import Answer, SymbolService
 from prosepy.explain.symbols.index import Edit
+from prosepy.server.lsp.providers import CodeActionProvider
 
 if TYPE_CHECKING:
     from prosepy.server.config import Settings
@@ -168,13 +170,15 @@ async def symbol_section(
     name = word_at(text, start)
     if not name or name[0].isdigit() or keyword.iskeyword(name):
         return None  # the explanation describes the statement; jedi has no definition here
+    if uri not in service.symbols.docs:
+        return None  # not a Python document the workers follow
     version = document.version
     path = _path_of(uri, document)
     answer = service.symbols.lookup(uri, version, line, start)
     if answer.known:
         provisional = answer.record is not None and answer.record.get("provisional")
         service.symbols.focus(uri, line, start if provisional else None)
-        return service.symbols.section(answer, path)
+        return service.symbols.section(answer, path, language)
     budget = ls.settings.explain.jedi_budget_ms / 1000
     future = service.symbols.request(uri, version, line, start, document.source)
     try:
@@ -182,7 +186,7 @@ async def symbol_section(
     except TimeoutError:
         answer = Answer(False)
     if answer.known:
-        return service.symbols.section(answer, path)
+        return service.symbols.section(answer, path, language)
     if not service.symbols.alive():
         return None  # no worker (it could not start): the hover goes on without jedi
     return loading_note(name, service.symbols.busy, language)
@@ -216,6 +220,21 @@ async def build_hover(
         except Exception:
             logger.exception("hover provider %r failed", provider)
     return symbols.compose(explanation, symbol, extras)
+
+
+class CursorFocus(CodeActionProvider):
+    """Offers no action. Clients ask for code actions wherever the cursor moves (VS Code
+    does, for its light bulb), which says where the user reads: jedi's background worker
+    analyses the names there first."""
+
+    name = "hover-cursor"
+
+    def __init__(self, service: HoverService) -> None:
+        self.service = service
+
+    def actions(self, ls: ProsepyServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        self.service.symbols.focus(params.text_document.uri, params.range.start.line)
+        return []
 
 
 def _configure(server: ProsepyServer, service: HoverService) -> None:
@@ -297,6 +316,7 @@ def register(server: ProsepyServer) -> None:
             TYPING_PAUSE_S, typing_paused
         )
 
+    server.add_code_action_provider(CursorFocus(service))
     server.on_document("open", on_open)
     server.on_document("change", on_change)
     server.on_document("close", lambda params: service.forget(params.text_document.uri))
