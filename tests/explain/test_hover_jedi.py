@@ -142,8 +142,10 @@ async def test_a_hover_while_jedi_reads_a_huge_file_says_what_is_loading(
     await client.initialize_session(initialize_params())
     warm_uri = (tmp_path / "first.py").as_uri()
     _open(client, warm_uri, "import os\n\nhere = os.getcwd()\n")
-    while "```python" not in await _hover(client, warm_uri, 2, 10):
-        await asyncio.sleep(0.1)  # until jedi has started
+    for _ in range(1200):  # until jedi has started
+        if "```python" in await _hover(client, warm_uri, 2, 10):
+            break
+        await asyncio.sleep(0.1)
     huge = "\n".join(f"def function_{i}(value):\n    return value + {i}\n" for i in range(40000))
     huge_uri = (tmp_path / "huge.py").as_uri()
     _open(client, huge_uri, huge)
@@ -214,7 +216,9 @@ async def test_third_party_docs_come_from_the_users_environment(
     await _analysed(client, uri)
     text = _jedi_part(await _hover(client, uri, 2, 11))
     assert text.startswith("```python\ndef read_csv(filepath_or_buffer: FilePath")
-    while "⏳" in text:  # pandas is being imported in the user's Python to read the docstring
+    for _ in range(600):  # pandas is being imported in the user's Python to read the docstring
+        if "⏳" not in text:
+            break
         assert text.endswith(
             "⏳ *Docs loading: `pandas` is being imported in the project's Python.*"
         )
@@ -262,3 +266,36 @@ async def test_an_unusable_run_python_is_reported_and_the_servers_is_used(
     await _until(shown, timeout=30)
     (message,) = shown()
     assert message.startswith("prosepy: hover docs use the server's Python instead of run.python")
+
+
+async def test_a_jedi_worker_that_dies_is_restarted(client: LanguageClient, tmp_path: Path) -> None:
+    """Killing the worker that answers hovers costs no hover: the explanation is there at
+    once, and a new worker answers once it has started."""
+    import psutil
+
+    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 10000}}))
+    uri = (tmp_path / "reader.py").as_uri()
+    _open(client, uri, "import json\n\ndata = json.loads('1')\nmore = json.dumps(data)\n")
+    assert "def loads(" in await _hover(client, uri, 2, 14)
+    server = psutil.Process(client._server.pid)  # type: ignore[union-attr]
+    (answerer,) = [
+        p
+        for p in server.children()
+        if p.cmdline()[-2:] == ["prosepy.explain.symbols.worker", "requests"]
+    ]
+    answerer.kill()
+    answerer.wait(10)
+    text = await _hover(client, uri, 3, 14)  # on `dumps`: not asked before
+    assert text.startswith("Sets `more` to `data` written as JSON text.")
+    for _ in range(600):
+        if "def dumps(" in text:
+            break
+        await asyncio.sleep(0.2)
+        text = await _hover(client, uri, 3, 14)
+    assert "def dumps(" in text
+    restarted = [
+        p
+        for p in server.children()
+        if p.cmdline()[-2:] == ["prosepy.explain.symbols.worker", "requests"]
+    ]
+    assert [p.pid for p in restarted] != [answerer.pid] and len(restarted) == 1
