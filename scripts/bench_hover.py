@@ -101,8 +101,17 @@ class StdioServer:
     def request(self, method: str, params: Any, timeout: float = 300) -> Any:
         self.next_id += 1
         self._send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        deadline = time.monotonic() + timeout
         while True:
-            message = self.responses.get(timeout=timeout)
+            try:
+                message = self.responses.get(timeout=1)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    exited = self.proc.returncode
+                    raise RuntimeError(f"{method}: the server exited ({exited})") from None
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{method}: no answer in {timeout} s") from None
+                continue
             if message.get("id") == self.next_id:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")

@@ -104,10 +104,13 @@ class Activity:
         self.current: list[Any] | None = None
         threading.Thread(target=self._watch, name="watchdog", daemon=True).start()
 
-    def doing(self, kind: str, **what: Any) -> None:
+    def doing(self, kind: str, announce: bool = False, **what: Any) -> None:
         """The step starting now: "reading" (subject, lines), "name" (subject, where),
-        "environment" (subject), "starting", "request"."""
-        self.current = [time.monotonic(), {"kind": kind, **what}, False]
+        "environment" (subject), "starting", "request". ``announce``: it is known to take
+        long, say so now (the watchdog may not get a turn while jedi parses)."""
+        self.current = [time.monotonic(), {"kind": kind, **what}, announce]
+        if announce:
+            self.channel.send({"op": "busy", "what": self.current[1]})
 
     def what(self) -> dict[str, Any]:
         current = self.current

@@ -188,7 +188,7 @@ class Worker:
 
     def _environment(self) -> Environment:
         if self.env is None:
-            self.activity.doing("environment", subject=self.wanted_python or sys.executable)
+            self.activity.doing("environment", True, subject=self.wanted_python or sys.executable)
             self.env = environment.create(self.wanted_python, self.root, self.previous_env)
             self.previous_env = None
             self.channel.send(self.env.message())
@@ -268,8 +268,8 @@ class Worker:
     def _script(self, doc: Doc) -> Any:
         script = self.scripts.get(doc.uri)
         if script is None:
-            self.activity.doing("reading", subject=doc.label, lines=doc.lines)
             env = self._environment()
+            self.activity.doing("reading", doc.lines > 1000, subject=doc.label, lines=doc.lines)
             script = self.scripts.create(doc.uri, doc.path, doc.text, env.project, env.jedi)
         return script
 
