@@ -80,9 +80,9 @@ class WorkerProcess:
         except (AssertionError, BrokenPipeError, OSError, ValueError):
             return False
 
-    def stop(self, wait: float = 0.0) -> None:
-        """Ask the worker to leave (the background one keeps its answers first); kill it if
-        it has not left within ``wait`` seconds (it may be in the middle of a long step)."""
+    def stop(self, wait: float | None = None) -> None:
+        """Ask the worker to leave (the background one keeps its answers first); with
+        ``wait``, kill it if it has not left by then (it may be in a long jedi step)."""
         with self.lock:
             self.stopped = True
             proc = self.proc
@@ -91,9 +91,13 @@ class WorkerProcess:
         try:
             assert proc.stdin is not None
             proc.stdin.write(b'{"op":"shutdown"}\n')
-            proc.wait(timeout=wait)
         except Exception:
-            proc.kill()
+            pass
+        if wait is not None:
+            try:
+                proc.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
     def _read(self, proc: subprocess.Popen[bytes]) -> None:
         stream: IO[bytes] | None = proc.stdout

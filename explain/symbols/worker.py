@@ -285,15 +285,19 @@ class Worker:
         self.activity.doing("name", subject=doc.line(line)[col:end], where=doc.label)
         script = self._script(doc)
         key = None
-        for name in script.help(line + 1, col):
-            if name.type == "keyword":
-                continue
-            key = render.definition_key(name)
-            if key not in self.defs:
-                record = render.definition(name, quick=self.role == "requests")
-                self.defs.put(record)
-                self._want_runtime_doc(record)
-            break
+        try:
+            for name in script.help(line + 1, col):
+                if name.type == "keyword":
+                    continue
+                key = render.definition_key(name)
+                if key not in self.defs:
+                    record = render.definition(name, quick=self.role == "requests")
+                    self.defs.put(record)
+                    self._want_runtime_doc(record)
+                break
+        except Exception as exc:  # jedi has rare internal errors on odd code: nothing to say
+            print(f"prosepy jedi worker: {doc.label}:{line + 1}: {exc!r}", file=sys.stderr)
+            key = None
         doc.index.put(line, col, end, key)
         return key
 
@@ -312,6 +316,7 @@ class Worker:
                     # every hover in the other documents (the background worker reads it)
                     doc.pending, doc.announced = Pending(), True
                     continue
+                doc.pending, doc.announced = Pending(), True  # if reading it fails: no retries
                 module = self._script(doc)._module_node
                 known = lambda line, col, doc=doc: self._known(doc, line, col)  # noqa: E731
                 if self.role == "requests":  # only what makes the first hovers quick

@@ -16,7 +16,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.conftest import SERVER_COMMAND, initialize_params, server_env
-from tests.userenv import importable_here, pandas_python
+from tests.userenv import USER_ONLY, importable_here, pandas_python
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 READY = "prosepy/symbolsReady"
@@ -195,9 +195,8 @@ async def test_answers_follow_edits(client: LanguageClient, tmp_path: Path) -> N
 
 @pytest.fixture(scope="module")
 def user_python() -> Path:
-    """A virtualenv with pandas, which prosepy's own environment must not have."""
-    if importable_here("pandas"):
-        pytest.skip("pandas is installed in prosepy's own environment; the test needs it absent")
+    """A virtualenv with pandas and a module prosepy's own environment lacks."""
+    assert not importable_here(USER_ONLY)
     return pandas_python()
 
 
@@ -208,7 +207,9 @@ async def test_third_party_docs_come_from_the_users_environment(
     client: LanguageClient, tmp_path: Path, user_python: Path
 ) -> None:
     """Issue 15's acceptance: hover on ``pd.read_csv`` in a project whose interpreter has
-    pandas (and prosepy's does not) shows its signature and a readable Markdown docstring."""
+    pandas shows its signature and a readable Markdown docstring. (Here prosepy's own
+    environment may have pandas too, for the sandbox tests; that the docs come from
+    ``run.python`` is shown with a module only the user's environment has, below.)"""
     options = {"run": {"python": str(user_python)}, "explain": {"jediBudgetMs": 1}}
     await client.initialize_session(initialize_params(options))
     uri = (tmp_path / "report.py").as_uri()
@@ -234,11 +235,14 @@ async def test_third_party_docs_come_from_the_users_environment(
 async def test_changing_run_python_takes_effect_without_restart(
     client: LanguageClient, tmp_path: Path, user_python: Path
 ) -> None:
+    """The docs come from ``run.python``'s environment: a module only it has is documented
+    once the setting points there, without a restart."""
     await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 10000}}))
-    uri = (tmp_path / "report.py").as_uri()
-    _open(client, uri, PANDAS_SCRIPT)
-    before = await _hover(client, uri, 2, 11)
-    assert "def read_csv" not in before  # the server's Python has no pandas
+    uri = (tmp_path / "hello.py").as_uri()
+    _open(client, uri, f"from {USER_ONLY} import greet\n\nmessage = greet('Ada')\n")
+    before = await _hover(client, uri, 2, 10)
+    assert before.startswith("Sets `message` to")
+    assert "def greet" not in before  # the server's Python has no such module
     client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(
             settings={"prosepy": {"run": {"python": str(user_python)}}}
@@ -246,11 +250,16 @@ async def test_changing_run_python_takes_effect_without_restart(
     )
     after = ""
     for _ in range(600):
-        after = await _hover(client, uri, 2, 11)
-        if "def read_csv(" in after:
+        after = await _hover(client, uri, 2, 10)
+        if "def greet(" in after:
             break
         await asyncio.sleep(0.2)
-    assert "```python\ndef read_csv(filepath_or_buffer" in after
+    assert _jedi_part(after) == (
+        '```python\ndef greet(name: str, punctuation: str="!") -> str\n```\n\n'
+        "Say hello to someone.\n\n#### Parameters\n\n- `name`: str\n    Who to greet.\n"
+        "- `punctuation`: str\n    What ends the greeting.\n\n"
+        f"**Full name:** `{USER_ONLY}.greet`"
+    )
 
 
 async def test_an_unusable_run_python_is_reported_and_the_servers_is_used(
