@@ -377,20 +377,20 @@ def report(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> bool:
                         print("prosepy:", repr(ours[i][1].split("---", 1)[-1][:300]))
     print("\nLatency per hover (all files), prosepy / jedi-language-server in the same mode\n")
     print(
-        f"| {'mode':<26} | "
+        f"| {'mode':<44} | "
         + " | ".join(f"{p:>25}" for p in PERCENTILES)
         + " | goal (p50, p99)    |"
     )
-    print(f"|{'-' * 28}|" + "|".join("-" * 27 for _ in PERCENTILES) + f"|{'-' * 20}|")
+    print(f"|{'-' * 46}|" + "|".join("-" * 27 for _ in PERCENTILES) + f"|{'-' * 20}|")
     for mode, prosepy, jls in runs:
-        ours = stats([t for r in prosepy.results.values() for t, _ in r])
-        theirs = stats([t for r in jls.results.values() for t, _ in r])
-        cells = [
-            f"{fmt(ours[p])} / {fmt(theirs[p])} = {ours[p] / theirs[p]:.2f}x".rjust(25)
-            for p in PERCENTILES
-        ]
-        ahead = all(ours[p] < theirs[p] for p in PERCENTILES)
-        goal = ours["p50"] <= GOAL["p50"] and ours["p99"] <= GOAL["p99"]
+        our_times = stats([t for r in prosepy.results.values() for t, _ in r])
+        their_times = stats([t for r in jls.results.values() for t, _ in r])
+        cells = []
+        for p in PERCENTILES:
+            ratio = our_times[p] / their_times[p]
+            cells.append(f"{fmt(our_times[p])} / {fmt(their_times[p])} = {ratio:.2f}x".rjust(25))
+        ahead = all(our_times[p] < their_times[p] for p in PERCENTILES)
+        goal = our_times["p50"] <= GOAL["p50"] and our_times["p99"] <= GOAL["p99"]
         ok = ok and goal and ahead
         verdict = ("ok" if goal else "MISSED") + ("" if ahead else ", behind jls")
         print(f"| {mode:<44} | " + " | ".join(cells) + f" | {verdict:<18} |")

@@ -277,7 +277,7 @@ class SymbolService:
             with self.lock:
                 self.requests.pop(request_id, None)
         names = reply.get("names")
-        return [tuple(n) for n in names] if isinstance(names, list) else None  # type: ignore[misc]
+        return [tuple(n) for n in names] if isinstance(names, list) else None
 
     def section(self, answer: Answer, path: str | None, language: str = "en") -> str | None:
         if answer.record is None:

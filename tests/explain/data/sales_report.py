@@ -79,7 +79,7 @@ def weekday_pattern(sales: pd.DataFrame) -> pd.DataFrame:
     return pivot.fillna(0).round(2)
 
 
-def summary(totals: pd.DataFrame) -> dict[str, float]:
+def summary(totals: pd.DataFrame) -> dict[str, float | str]:
     revenue = totals["revenue"]
     best = revenue.idxmax()
     worst = revenue.idxmin()
