@@ -47,6 +47,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.baseline import export_tree, server_env  # noqa: E402
 from tests.rawlsp import frame, read_message  # noqa: E402  (the one LSP framing)
 from tests.userenv import importable_here, pandas_python  # noqa: E402
 
@@ -73,7 +74,7 @@ class StdioServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **(env or {})},  # server_env's PYTHONPATH picks an older tree
         )
         self.responses: queue.Queue[dict[str, Any]] = queue.Queue()
         #: documents prosepy said it has analysed every name of (prosepy/symbolsReady)
@@ -411,6 +412,9 @@ def main() -> int:
         action="store_true",
         help="also run prosepy with the answers an earlier session kept (the next day)",
     )
+    parser.add_argument(
+        "--baseline", default=None, help="also run this commit's server (before/after)"
+    )
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     if any(m not in MODES for m in modes):
@@ -442,6 +446,7 @@ def main() -> int:
     if args.kept:
         took = prepare_kept(command, options, plan, kept)
         print(f"earlier session (analyses all names, keeps the answers): {took:.0f} s, {load()}")
+    tree = export_tree(args.baseline) if args.baseline else None
     runs: list[tuple[str, Run, Run]] = []
     for mode in modes:
         started = time.perf_counter()
@@ -449,6 +454,10 @@ def main() -> int:
         first = run_mode(command, options, plan, mode, delay, pause, {"PROSEPY_CACHE": str(fresh)})
         theirs = run_mode([jls], jls_options, plan, mode, delay, pause)
         runs.append((f"{MODES[mode]}, first session", first, theirs))
+        if tree is not None:  # the older commit's server, in this environment
+            before_env = server_env(tree, PROSEPY_CACHE=str(scratch / f"before-{mode}"))
+            before = run_mode(command, options, plan, mode, delay, pause, before_env)
+            runs.append((f"{MODES[mode]}, before ({args.baseline})", before, theirs))
         if args.kept:
             again = scratch / f"kept-{mode}"
             shutil.copytree(kept, again)
