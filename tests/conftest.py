@@ -37,12 +37,17 @@ def open_doc(client: LanguageClient, path: Path, text: str) -> str:
     """Write ``text`` to ``path`` and open it in the server; its URI."""
     path.write_text(text, encoding="utf-8")
     uri = path.as_uri()
+    open_uri(client, uri, text)
+    return uri
+
+
+def open_uri(client: LanguageClient, uri: str, text: str, version: int = 1) -> None:
+    """Open ``text`` in the server as ``uri`` (nothing written to disk)."""
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
-            types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
         )
     )
-    return uri
 
 
 def markdown(hover: types.Hover | None) -> str:

@@ -15,7 +15,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.conftest import SERVER_COMMAND, initialize_params, server_env
+from tests.conftest import SERVER_COMMAND, initialize_params, open_uri, server_env
 from tests.userenv import USER_ONLY, importable_here, pandas_python
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -41,16 +41,6 @@ async def client(lsp_client: LanguageClient):
     lsp_client.ready = ready  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()
-
-
-def _open(client: LanguageClient, uri: str, text: str, version: int = 1) -> None:
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=uri, language_id="python", version=version, text=text
-            )
-        )
-    )
 
 
 async def _hover(client: LanguageClient, uri: str, line: int, character: int) -> str:
@@ -89,7 +79,7 @@ async def test_first_hover_on_a_stdlib_call_has_the_signature_and_docs(
 ) -> None:
     await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 10000}}))
     uri = (tmp_path / "reader.py").as_uri()
-    _open(client, uri, "import json\n\ndata = json.loads('{\"a\": 1}')\n")
+    open_uri(client, uri, "import json\n\ndata = json.loads('{\"a\": 1}')\n")
     first = await _hover(client, uri, 2, 14)  # the first hover of the file, on `loads`
     assert first.startswith("Sets `data` to the Python value parsed from the JSON text")
     jedi_part = _jedi_part(first)
@@ -120,7 +110,7 @@ async def test_names_are_analysed_before_the_first_hover(
     """With a 1 ms budget only answers worked out ahead of time can be in the hover."""
     await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
     uri = (tmp_path / "counting.py").as_uri()
-    _open(client, uri, MODULE)
+    open_uri(client, uri, MODULE)
     await _analysed(client, uri)
     text = _jedi_part(await _hover(client, uri, 6, 16))  # re.findall
     assert text.startswith("```python\ndef findall(pattern")
@@ -141,21 +131,21 @@ async def test_a_hover_while_jedi_reads_a_huge_file_says_what_is_loading(
 ) -> None:
     await client.initialize_session(initialize_params())
     warm_uri = (tmp_path / "first.py").as_uri()
-    _open(client, warm_uri, "import os\n\nhere = os.getcwd()\n")
+    open_uri(client, warm_uri, "import os\n\nhere = os.getcwd()\n")
     for _ in range(1200):  # until jedi has started
         if "```python" in await _hover(client, warm_uri, 2, 10):
             break
         await asyncio.sleep(0.1)
     huge = "\n".join(f"def function_{i}(value):\n    return value + {i}\n" for i in range(40000))
     huge_uri = (tmp_path / "huge.py").as_uri()
-    _open(client, huge_uri, huge)
+    open_uri(client, huge_uri, huge)
     # a hover in the huge file: jedi reads it now (seconds); its explanation is there at once
     in_huge = await _hover(client, huge_uri, 60001, 11)
     assert in_huge.startswith("`function_20000` returns `value + 20000`.\n\n---\n\n⏳")
     # meanwhile, in a file opened after it (one opened before could still be having its
     # imports resolved by the worker that answers hovers: the note would rightly name that)
     uri = (tmp_path / "small.py").as_uri()
-    _open(client, uri, "import json\n\nvalue = json.dumps([1, 2])\n")
+    open_uri(client, uri, "import json\n\nvalue = json.dumps([1, 2])\n")
     text = await _hover(client, uri, 2, 14)
     assert text.startswith("Sets `value` to `[1, 2]` written as JSON text.\n\n---\n\n")
     assert _jedi_part(text) == (
@@ -176,7 +166,7 @@ async def test_answers_follow_edits(client: LanguageClient, tmp_path: Path) -> N
     below the edit still shows the signature worked out before it."""
     await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
     uri = (tmp_path / "edited.py").as_uri()
-    _open(client, uri, "import os\n\nhome = os.path.expanduser('~')\n")
+    open_uri(client, uri, "import os\n\nhome = os.path.expanduser('~')\n")
     await _analysed(client, uri)
     assert "def expanduser(path" in await _hover(client, uri, 2, 16)
     client.text_document_did_change(
@@ -215,7 +205,7 @@ async def test_third_party_docs_come_from_the_users_environment(
     options = {"run": {"python": str(user_python)}, "explain": {"jediBudgetMs": 1}}
     await client.initialize_session(initialize_params(options))
     uri = (tmp_path / "report.py").as_uri()
-    _open(client, uri, PANDAS_SCRIPT)
+    open_uri(client, uri, PANDAS_SCRIPT)
     await _analysed(client, uri)
     text = _jedi_part(await _hover(client, uri, 2, 11))
     assert text.startswith("```python\ndef read_csv(filepath_or_buffer: FilePath")
@@ -241,7 +231,7 @@ async def test_changing_run_python_takes_effect_without_restart(
     once the setting points there, without a restart."""
     await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 10000}}))
     uri = (tmp_path / "hello.py").as_uri()
-    _open(client, uri, f"from {USER_ONLY} import greet\n\nmessage = greet('Ada')\n")
+    open_uri(client, uri, f"from {USER_ONLY} import greet\n\nmessage = greet('Ada')\n")
     before = await _hover(client, uri, 2, 10)
     assert before.startswith("Sets `message` to")
     assert "def greet" not in before  # the server's Python has no such module
@@ -271,7 +261,7 @@ async def test_an_unusable_run_python_is_reported_and_the_servers_is_used(
     options = {"run": {"python": str(missing)}, "explain": {"jediBudgetMs": 10000}}
     await client.initialize_session(initialize_params(options))
     uri = (tmp_path / "reader.py").as_uri()
-    _open(client, uri, "import json\n\ndata = json.loads('1')\n")
+    open_uri(client, uri, "import json\n\ndata = json.loads('1')\n")
     assert "```python\ndef loads(" in await _hover(client, uri, 2, 14)
     shown = lambda: [m.message for m in client.messages if str(missing) in m.message]  # noqa: E731
     await _until(shown, timeout=30)
@@ -286,7 +276,7 @@ async def test_a_jedi_worker_that_dies_is_restarted(client: LanguageClient, tmp_
 
     await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 10000}}))
     uri = (tmp_path / "reader.py").as_uri()
-    _open(client, uri, "import json\n\ndata = json.loads('1')\nmore = json.dumps(data)\n")
+    open_uri(client, uri, "import json\n\ndata = json.loads('1')\nmore = json.dumps(data)\n")
     assert "def loads(" in await _hover(client, uri, 2, 14)
     server = psutil.Process(client._server.pid)  # type: ignore[union-attr]
     (answerer,) = [

@@ -11,7 +11,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.conftest import SERVER_COMMAND, initialize_params, server_env
+from tests.conftest import SERVER_COMMAND, initialize_params, open_uri, server_env
 
 SOURCE = """\
 words = ["pear", "fig", "banana"]
@@ -31,16 +31,6 @@ async def raw_client(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
-def _open(client: LanguageClient, uri: str, text: str, version: int = 1) -> None:
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=uri, language_id="python", version=version, text=text
-            )
-        )
-    )
-
-
 async def _hover(client: LanguageClient, uri: str, line: int, character: int) -> str | None:
     result = await client.text_document_hover_async(
         types.HoverParams(
@@ -58,7 +48,7 @@ async def _hover(client: LanguageClient, uri: str, line: int, character: int) ->
 async def test_english_hover_with_signature(raw_client: LanguageClient, tmp_path: Path) -> None:
     await raw_client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 10000}}))
     uri = (tmp_path / "example.py").as_uri()
-    _open(raw_client, uri, SOURCE)
+    open_uri(raw_client, uri, SOURCE)
     text = await _hover(raw_client, uri, 1, 10)  # on `sorted`
     assert text is not None
     assert text.startswith("Sets `result` to the items of `words` sorted by length, as a new list.")
@@ -85,7 +75,7 @@ async def test_language_from_locale_or_setting(
 ) -> None:
     await raw_client.initialize_session(initialize_params(options, locale="zh-CN"))
     uri = (tmp_path / "example.py").as_uri()
-    _open(raw_client, uri, SOURCE)
+    open_uri(raw_client, uri, SOURCE)
     text = await _hover(raw_client, uri, 4, 4)
     assert text is not None and text.startswith(expected)
 
@@ -104,7 +94,7 @@ async def test_budget_answers_at_once_and_says_what_is_loading(
     )
     column = lines[line].index("_get_formatter")
     uri = (tmp_path / "argparse_copy.py").as_uri()
-    _open(raw_client, uri, source)
+    open_uri(raw_client, uri, source)
     explanation = "Sets `formatter` to `self._get_formatter()`.\n\n---\n\n"
     later = await _hover(raw_client, uri, line, column) or ""
     for _ in range(600):
@@ -122,7 +112,7 @@ async def test_unparsable_document_and_hover_providers(
 ) -> None:
     await raw_client.initialize_session(initialize_params())
     uri = (tmp_path / "broken.py").as_uri()
-    _open(raw_client, uri, "total = 0\nif total >\nprint(total)\n")
+    open_uri(raw_client, uri, "total = 0\nif total >\nprint(total)\n")
     text = await _hover(raw_client, uri, 2, 0)
     assert text is not None
     assert text.startswith(
@@ -139,7 +129,7 @@ async def test_hover_on_a_run_line_adds_the_run_output(
     """The hover aggregates: explanation first, then what the run feature's provider shows."""
     await raw_client.initialize_session(initialize_params())
     uri = (tmp_path / "run.py").as_uri()
-    _open(raw_client, uri, "count = 0\ntotal = 10\nx = total / count\n")
+    open_uri(raw_client, uri, "count = 0\ntotal = 10\nx = total / count\n")
     rng = {"start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 17}}
     await raw_client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="prosepy.run", arguments=[{"uri": uri, "range": rng}])

@@ -333,14 +333,20 @@ async def test_time_budget_ends_runaway_generation(slow: LanguageClient) -> None
     assert any("time budget" in m.message for m in slow.messages)
 
 
-async def test_code_that_never_parses_is_not_inserted(broken: LanguageClient) -> None:
-    doc = Doc(broken, "broken.py", "# nl: print one\n")
+async def _never_parses(client: LanguageClient, name: str) -> list[dict[str, Any]]:
+    """Ask for code from the model that only writes code that does not parse: nothing is
+    inserted, the user is told why; the model requests it took."""
+    doc = Doc(client, name, "# nl: print one\n")
     before = len(requests_logged(BROKEN))
-    (action,) = await actions(broken, doc, 0)
-    resolved = await resolve(broken, action)
+    (action,) = await actions(client, doc, 0)
+    resolved = await resolve(client, action)
     assert resolved.edit is None
-    assert any("does not parse" in m.message for m in broken.messages)
-    logged = requests_logged(BROKEN)[before:]
+    assert any("does not parse" in m.message for m in client.messages)
+    return requests_logged(BROKEN)[before:]
+
+
+async def test_code_that_never_parses_is_not_inserted(broken: LanguageClient) -> None:
+    logged = await _never_parses(broken, "broken.py")
     # one repair round, with the error given back ...
     assert "does not parse" in logged[1]["messages"][-1]["content"]
     # ... then sampled candidates from the original prompt (generate.check is on by default),
@@ -362,14 +368,7 @@ async def broken_unchecked(lsp_client: LanguageClient):
 async def test_code_that_never_parses_unchecked_gets_one_repair(
     broken_unchecked: LanguageClient,
 ) -> None:
-    lsp_client = broken_unchecked
-    doc = Doc(lsp_client, "broken2.py", "# nl: print one\n")
-    before = len(requests_logged(BROKEN))
-    (action,) = await actions(lsp_client, doc, 0)
-    resolved = await resolve(lsp_client, action)
-    assert resolved.edit is None
-    assert any("does not parse" in m.message for m in lsp_client.messages)
-    logged = requests_logged(BROKEN)[before:]
+    logged = await _never_parses(broken_unchecked, "broken2.py")
     assert len(logged) == 2  # without checking: one repair round only
     assert "does not parse" in logged[1]["messages"][-1]["content"]
 
