@@ -216,7 +216,10 @@ class ResultStore:
         ]
         for line, run in sorted(doc.runs.items()):
             printed = run.stdout.rstrip().rpartition("\n")[2]
-            if not run.lines and run.error is None and printed and line not in doc.values:
+            # a run's output is drawn once, where the run ends: its steps' and images' lines
+            # map to the run (for their hovers) but show their own labels
+            drawn = line in doc.values or line in doc.steps or line in doc.images
+            if not run.lines and run.error is None and printed and not drawn:
                 items.append(InlineItem(line, "printed", one_line("⤷ " + printed), run.stdout))
         for line, history in sorted(doc.steps.items()):
             if line not in doc.values and line != doc.error_line:

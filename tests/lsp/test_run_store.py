@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prosepy.server.lsp.run_store import MAX_LABEL, ResultStore, one_line
 from prosepy.server.sandbox.result import LineValue, RunError, RunResult
+from prosepy.server.sandbox.views import RunViews, StepHistory
 
 URI = "file:///tmp/store.py"
 
@@ -60,6 +61,19 @@ def test_inline_items_are_values_printed_output_and_the_error() -> None:
         (7, "error", "✗ Cancelled: stopped by the user"),  # no line: the end of the run
     ]
     assert store.docs[URI].error_line == 7  # the diagnostic sits where the label is drawn
+
+
+def test_printed_output_is_drawn_once_not_on_a_loops_line_too() -> None:
+    """A run with no values that printed, with a loop inside a function: the loop line shows
+    its steps, the last line what was printed (seen in VS Code: ``⤷ 5050`` after the steps too)."""
+    store = ResultStore()
+    steps = StepHistory(4, ["total"], ["1", "3"], ["5050"], 100)
+    run = RunResult(True, 1.0, [], "5050\n", first_line=0, last_line=8)
+    run.views = RunViews(steps=[steps])
+    store.add(URI, run)
+    items = [(i.line, i.kind, i.label) for i in store.inline(URI)]
+    assert [(line, kind) for line, kind, _ in items] == [(4, "steps"), (8, "printed")]
+    assert items[1][2] == "⤷ 5050"
 
 
 def test_a_value_on_the_error_line_gives_way_to_the_error() -> None:
