@@ -116,7 +116,15 @@ def describe_change(old: list[str], new: list[str], first_line: int) -> str:
     added = sum(b2 - b1 for _, _, _, b1, b2 in changes)
     removed = sum(a2 - a1 for _, a1, a2, _, _ in changes)
     first = changes[0][1] + first_line + 1
-    return f"rewrites from line {first} ({added} line{'s' * (added != 1)} in, {removed} out)"
+
+    def lines(n: int) -> str:
+        return f"{n} line{'s' * (n != 1)}"
+
+    if not removed:  # e.g. a try/except around the failing line
+        return f"adds {lines(added)} from line {first}"
+    if not added:
+        return f"removes {lines(removed)} from line {first}"
+    return f"rewrites from line {first} ({lines(added)} in place of {removed})"
 
 
 def _replacement(reply: str, unit: _Unit, old: list[str]) -> list[str] | None:

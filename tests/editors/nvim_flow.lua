@@ -3,7 +3,7 @@
 --
 -- Environment: PROSEPY_PYTHON (interpreter with prosepy), FLOW_FILE (the Python file to open),
 -- FLOW_RESULT (where to write what was seen, as JSON), FLOW_STEPS (comma-separated subset of
--- generate,run,error,hover,explain), FLOW_NO_RESOLVE (1: no codeAction/resolve support), FLOW_TIMEOUT_MS (per request).
+-- generate,run,error,fix,hover,explain), FLOW_NO_RESOLVE (1: no codeAction/resolve support), FLOW_TIMEOUT_MS (per request).
 -- Works on Neovim 0.7 (Debian) and later: start_client + buf_attach_client + *_sync requests.
 
 local python = os.getenv("PROSEPY_PYTHON") or "python3"
@@ -197,6 +197,51 @@ step("error", function()
     table.insert(out, { line = d.lnum, message = d.message, severity = d.severity, source = d.source })
   end
   return { ok = reply.result.ok, diagnostics = out, line = last }
+end)
+
+-- "Fix this error": the quick fix on the run's diagnostic, as vim.lsp.buf.code_action asks for
+-- it (the line's diagnostics in the context), resolved or run as a command, then the file runs.
+step("fix", function()
+  local line = assert(seen.error, "the fix step needs the error step").line
+  local context = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr, { lnum = line })) do
+    table.insert(context, {
+      range = { start = { line = d.lnum, character = d.col }, ["end"] = { line = d.end_lnum, character = d.end_col } },
+      message = d.message, severity = d.severity, source = d.source,
+    })
+  end
+  local actions = request("textDocument/codeAction", {
+    textDocument = { uri = uri },
+    range = { start = { line = line, character = 0 }, ["end"] = { line = line, character = 0 } },
+    context = { diagnostics = context },
+  }) or {}
+  local action
+  for _, a in ipairs(actions) do
+    if a.kind == "quickfix.prosepy.fixError" then action = a end
+  end
+  assert(action, "no 'Fix this error' action among " .. #actions)
+  local before = buffer_text(bufnr)
+  local resolved = action
+  if not action.edit and not action.command then
+    resolved = client.request_sync("codeAction/resolve", action, timeout, bufnr).result
+  end
+  if resolved.edit then
+    vim.lsp.util.apply_workspace_edit(resolved.edit, client.offset_encoding)
+  elseif resolved.command then
+    client.request_sync("workspace/executeCommand", resolved.command, timeout, bufnr)
+  else
+    error("no fix came back (server said: " .. table.concat(seen.messages, " | ") .. ")")
+  end
+  local text = wait_for_text_change(before)
+  local reply = client.request_sync("workspace/executeCommand", {
+    command = "prosepy.runFile",
+    arguments = { { uri = uri } },
+  }, timeout, bufnr)
+  if reply.err then
+    error(vim.inspect(reply.err))
+  end
+  return { title = resolved.title, via = resolved.edit and "resolve" or "command", text = text,
+           ok = reply.result.ok, stdout = reply.result.stdout }
 end)
 
 step("hover", function()

@@ -107,3 +107,29 @@ def test_neovim_generate_with_real_model(tmp_path: Path) -> None:
     assert seen["run"]["ok"] is True, seen["run"]
     shown = [h["label"] for h in seen["run"]["hints"]] + [seen["run"]["stdout"]]
     assert any("5050" in s for s in shown), seen["run"]
+
+
+GUARD = 'try:\n    1 / 0\nexcept ZeroDivisionError:\n    print("cannot divide by zero")'
+
+
+@pytest.mark.parametrize("no_resolve", ["0", "1"], ids=["resolve", "command"])
+def test_neovim_fix_this_error(tmp_path: Path, no_resolve: str) -> None:
+    """The "Fix this error" quick fix in Neovim through plain LSP: on the run's diagnostic,
+    the model's guard is offered because it ran, applied, and the file then runs."""
+    script = tmp_path / "model.json"
+    replies = [f"```python\n{SCRIPTED_CODE}\n```", f"```python\n{GUARD}\n```"]
+    script.write_text(json.dumps({"replies": replies}))
+    env = {"PROSEPY_SCRIPTED_MODEL": str(script), "FLOW_NO_RESOLVE": no_resolve}
+    seen = nvim_flow(tmp_path, ["generate", "error", "fix"], env)
+    assert "ZeroDivisionError" in seen["error"]["diagnostics"][0]["message"]
+    fix = seen["fix"]
+    # resolved, the title says what changed (as a command, the listing's title)
+    titles = {
+        "0": "Fix ZeroDivisionError: adds 3 lines from line 4",
+        "1": "Fix this error (ZeroDivisionError) with the model",
+    }
+    assert fix["title"] == titles[no_resolve]
+    assert fix["via"] == ("command" if no_resolve == "1" else "resolve")
+    assert GUARD in fix["text"] and "\n1 / 0\n" not in fix["text"] + "\n", fix["text"]
+    assert fix["text"].startswith("# nl: 计算 1 到 100 的和\n" + SCRIPTED_CODE)
+    assert fix["ok"] is True and fix["stdout"] == "5050\ncannot divide by zero\n", fix

@@ -89,5 +89,8 @@ def test_describe_change() -> None:
     assert describe_change(["a"], ["if x:", "    a"], 0) == "adds `if x:` at line 1"
     assert (
         describe_change(["a", "b"], ["c", "d", "e"], 0)
-        == "rewrites from line 1 (3 lines in, 2 out)"
+        == "rewrites from line 1 (3 lines in place of 2)"
     )
+    guard = ["try:", "    1 / 0", "except ZeroDivisionError:", "    print('no')"]
+    assert describe_change(["1 / 0"], guard, 3) == "adds 3 lines from line 4"
+    assert describe_change(["a", "b", "c"], ["a"], 0) == "removes 2 lines from line 2"
