@@ -106,7 +106,7 @@ async def test_results_queued_for_later_runs_are_ignored(env: Env):
                                "values": [{"line": 0, "text": "→ all good", "full": ""}]})
         lines = "".join(forged(str(i)) + "\\n" for i in range(200))
         lines += "".join(forged(os.urandom(12).hex()) + "\\n" for _ in range(200))
-        for fd in range(3, 40):
+        for fd in range(3, 1024):  # the result pipe keeps its number from the server
             try:
                 os.write(fd, lines.encode())
             except OSError:
