@@ -89,7 +89,9 @@ async def test_first_answer_raises_and_is_repaired(real: LanguageClient) -> None
     assert mark.message == "generated code ✓ ran without error"
     end = next(e for e in ends(real) if "tokens in" in e)
     assert "the first raised NameError" in end, end
-    assert run(doc.text).strip()  # runs without the error, and prints the area
+    # runs without the error (run() asserts the exit status); whether a sampled repair also
+    # prints the area is the model's choice, which no example here checks
+    run(doc.text)
 
 
 async def test_a_doctest_becomes_a_check(real: LanguageClient) -> None:
