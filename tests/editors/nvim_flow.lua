@@ -132,10 +132,9 @@ local function wait_for_text_change(before)
   return buffer_text(bufnr)
 end
 
--- As Neovim's own vim.lsp.buf.code_action does: resolve the edit, then apply it.
-step("generate", function()
-  local actions, titles = code_actions(0)
-  local action = find_generate(actions)
+-- As Neovim's own vim.lsp.buf.code_action does: resolve the edit, then apply it (or run the
+-- action's command); the resolved action and the buffer's text once it changed.
+local function take(action)
   local before = buffer_text(bufnr)
   local resolved = action
   if not action.edit and not action.command then
@@ -148,8 +147,26 @@ step("generate", function()
   else
     error("no edit came back (server said: " .. table.concat(seen.messages, " | ") .. ")")
   end
+  return resolved, wait_for_text_change(before)
+end
+
+local function run_file()
+  local reply = client.request_sync("workspace/executeCommand", {
+    command = "prosepy.runFile",
+    arguments = { { uri = uri } },
+  }, timeout, bufnr)
+  if reply.err then
+    error(vim.inspect(reply.err))
+  end
+  return reply.result
+end
+
+step("generate", function()
+  local actions, titles = code_actions(0)
+  local action = find_generate(actions)
+  local resolved, text = take(action)
   local via = resolved.edit and (action.edit and "edit" or "resolve") or "command"
-  return { titles = titles, via = via, text = wait_for_text_change(before) }
+  return { titles = titles, via = via, text = text }
 end)
 
 local function inlay_hints()
@@ -161,32 +178,20 @@ local function inlay_hints()
 end
 
 step("run", function()
-  local reply = client.request_sync("workspace/executeCommand", {
-    command = "prosepy.runFile",
-    arguments = { { uri = uri } },
-  }, timeout, bufnr)
-  if reply.err then
-    error(vim.inspect(reply.err))
-  end
+  local result = run_file()
   local hints = {}
   for _, h in ipairs(inlay_hints()) do
     local label = type(h.label) == "string" and h.label or h.label[1].value
     table.insert(hints, { line = h.position.line, label = label })
   end
-  return { ok = reply.result.ok, stdout = reply.result.stdout, hints = hints }
+  return { ok = result.ok, stdout = result.stdout, hints = hints }
 end)
 
 -- A line that raises: the run reports it as a diagnostic on that line.
 step("error", function()
   local last = vim.api.nvim_buf_line_count(bufnr)
   vim.api.nvim_buf_set_lines(bufnr, last, last, false, { "1 / 0" })
-  local reply = client.request_sync("workspace/executeCommand", {
-    command = "prosepy.runFile",
-    arguments = { { uri = uri } },
-  }, timeout, bufnr)
-  if reply.err then
-    error(vim.inspect(reply.err))
-  end
+  local result = run_file()
   local diags = {}
   vim.wait(timeout, function()
     diags = vim.diagnostic.get(bufnr)
@@ -196,7 +201,7 @@ step("error", function()
   for _, d in ipairs(diags) do
     table.insert(out, { line = d.lnum, message = d.message, severity = d.severity, source = d.source })
   end
-  return { ok = reply.result.ok, diagnostics = out, line = last }
+  return { ok = result.ok, diagnostics = out, line = last }
 end)
 
 -- "Fix this error": the quick fix on the run's diagnostic, as vim.lsp.buf.code_action asks for
@@ -220,28 +225,10 @@ step("fix", function()
     if a.kind == "quickfix.prosepy.fixError" then action = a end
   end
   assert(action, "no 'Fix this error' action among " .. #actions)
-  local before = buffer_text(bufnr)
-  local resolved = action
-  if not action.edit and not action.command then
-    resolved = client.request_sync("codeAction/resolve", action, timeout, bufnr).result
-  end
-  if resolved.edit then
-    vim.lsp.util.apply_workspace_edit(resolved.edit, client.offset_encoding)
-  elseif resolved.command then
-    client.request_sync("workspace/executeCommand", resolved.command, timeout, bufnr)
-  else
-    error("no fix came back (server said: " .. table.concat(seen.messages, " | ") .. ")")
-  end
-  local text = wait_for_text_change(before)
-  local reply = client.request_sync("workspace/executeCommand", {
-    command = "prosepy.runFile",
-    arguments = { { uri = uri } },
-  }, timeout, bufnr)
-  if reply.err then
-    error(vim.inspect(reply.err))
-  end
+  local resolved, text = take(action)
+  local result = run_file()
   return { title = resolved.title, via = resolved.edit and "resolve" or "command", text = text,
-           ok = reply.result.ok, stdout = reply.result.stdout }
+           ok = result.ok, stdout = result.stdout }
 end)
 
 step("hover", function()
