@@ -24,7 +24,7 @@ from typing import Any
 
 from prosepy.explain.symbols.index import DefinitionStore, DocumentIndex, Edit, shift_record
 
-FORMAT = 1
+FORMAT = 2  # 2: methods reached through an instance have keys of their own
 #: The answers of all files together stay under this.
 MAX_BYTES = 200 * 1024 * 1024
 

@@ -34,11 +34,21 @@ MAX_DOC_CHARS = 10000
 MAX_DESCRIPTION_CHARS = 240
 
 
+def bound_method(name: Any) -> bool:
+    """Whether ``name`` is a method reached through an instance (``self.add(...)``): its
+    signatures leave ``self`` out, unlike those of the same method at its ``def``."""
+    if name.type != "function":
+        return False
+    return "Instance" in type(getattr(name, "_name", None)).__name__  # LazyInstanceClassName
+
+
 def definition_key(name: Any) -> str:
-    """The same definition reached from any document or position has the same key."""
+    """The same definition reached from any document or position has the same key (a
+    method reached through an instance has one of its own: its signature differs)."""
+    bound = ":bound" if bound_method(name) else ""
     if name.module_path is not None and name.line is not None:
-        return f"{name.module_path}:{name.line}:{name.column}:{name.name}:{name.type}"
-    return f"{name.module_name}:{name.full_name or name.name}:{name.type}"
+        return f"{name.module_path}:{name.line}:{name.column}:{name.name}:{name.type}{bound}"
+    return f"{name.module_name}:{name.full_name or name.name}:{name.type}{bound}"
 
 
 #: Names whose signatures need their value inferred (is the variable callable?): that can

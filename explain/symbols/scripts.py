@@ -75,6 +75,20 @@ class Scripts:
         self.states.clear()
 
 
+def fresh_limits(script: Any) -> None:
+    """Let the next query start with jedi's inference limits untouched.
+
+    jedi counts the inferences of each syntax node over an inference state's whole life
+    and gives up on a node past 300 of them (``_limit_value_infers``), a limit meant for
+    one query: jedi-language-server makes a new Script for every request. A state kept
+    for thousands of names reaches it in a busy class and then answers nothing (or
+    another definition) where a fresh one answers, so the count starts anew per query.
+    """
+    counts = getattr(getattr(script, "_inference_state", None), "inferred_element_counts", None)
+    if isinstance(counts, dict):
+        counts.clear()
+
+
 def _has_read(state: Any, path: str) -> bool:
     """Whether jedi's inference ``state`` has loaded the module in file ``path``."""
     try:

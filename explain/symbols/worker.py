@@ -39,7 +39,7 @@ from prosepy.explain.symbols.documents import (
 from prosepy.explain.symbols.environment import Environment
 from prosepy.explain.symbols.index import DefinitionStore, DocumentIndex, Edit
 from prosepy.explain.symbols.runtime_docs import RuntimeDocs, wanted
-from prosepy.explain.symbols.scripts import Scripts
+from prosepy.explain.symbols.scripts import Scripts, fresh_limits
 
 #: PROSEPY_JEDI_LOG=1: one line per step and request on stderr, with its duration.
 LOG = bool(os.environ.get("PROSEPY_JEDI_LOG"))
@@ -286,6 +286,7 @@ class Worker:
         script = self._script(doc)
         key = None
         try:
+            fresh_limits(script)
             for name in script.help(line + 1, col):
                 if name.type == "keyword":
                     continue

@@ -1,0 +1,81 @@
+"""jedi's answers in the hover are those jedi-language-server shows at the same place, through
+the real server: however many names the worker has analysed before, and for methods reached
+through an instance (no ``self`` in their signature)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest_lsp
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.conftest import SERVER_COMMAND, initialize_params, open_uri, server_env
+from tests.explain.test_hover_jedi import KEPT, READY, _analysed, _hover, _jedi_part
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=SERVER_COMMAND, server_env=server_env(PROSEPY_CACHE=KEPT)
+    )
+)
+async def client(lsp_client: LanguageClient):
+    ready: list[tuple[str, Any]] = []
+
+    @lsp_client.feature(READY)
+    def on_ready(params: Any) -> None:
+        ready.append((params.uri, params.version))
+
+    lsp_client.ready = ready  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+#: 200 methods that each use ``self.lines``: jedi used to give up on the class (it counts
+#: inferences per class over the life of its state, and the worker keeps one) after about
+#: 150 of them, and the hovers below had no signature.
+METHODS = 200
+BUSY_CLASS = (
+    "class Report:\n"
+    "    def __init__(self):\n"
+    "        self.lines = []\n"
+    + "".join(
+        f"\n    def add_{i}(self, item):\n        self.lines.append(item)\n" for i in range(METHODS)
+    )
+    + "\n    def add(self, item, times=1):\n        self.lines.append(item)\n"
+    + "\n    def twice(self, item):\n        self.add(item, 2)\n"
+)
+
+
+async def test_names_late_in_a_busy_class_get_jedis_answer(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """Every name analysed ahead of time (1 ms budget: nothing else reaches the hover)."""
+    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
+    uri = (tmp_path / "report.py").as_uri()
+    open_uri(client, uri, BUSY_CLASS)
+    await _analysed(client, uri)
+    lines = BUSY_CLASS.splitlines()
+    last_append = max(i for i, text in enumerate(lines) if "self.lines.append" in text)
+    column = lines[last_append].index("append")
+    text = _jedi_part(await _hover(client, uri, last_append, column))
+    assert text.startswith("```python\ndef append(object: _T, /) -> None\n```")
+    assert "**Full name:** `builtins.list.append`" in text
+
+
+async def test_a_method_through_an_instance_has_no_self_in_its_signature(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """As jedi-language-server shows them: ``self.add(...)`` without ``self``, the ``def``
+    with it; the same method, two answers."""
+    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
+    uri = (tmp_path / "report.py").as_uri()
+    open_uri(client, uri, BUSY_CLASS)
+    await _analysed(client, uri)
+    lines = BUSY_CLASS.splitlines()
+    call = lines.index("        self.add(item, 2)")
+    text = _jedi_part(await _hover(client, uri, call, lines[call].index("add")))
+    assert text.startswith("```python\ndef add(item, times=1)\n```")
+    definition = lines.index("    def add(self, item, times=1):")
+    text = _jedi_part(await _hover(client, uri, definition, lines[definition].index("add")))
+    assert text.startswith("```python\ndef add(self, item, times=1)\n```")
