@@ -29,6 +29,8 @@ class Scope:
     #: Signature line(s) and docstring, as source.
     header: str
     params: list[str] = field(default_factory=list)
+    #: The definition has a docstring (for a function: what it must do is written there).
+    documented: bool = False
 
 
 @dataclass
@@ -101,7 +103,9 @@ def _scopes(tree: ast.Module, lines: list[str], line_1: int) -> list[Scope]:
                     a = node.args
                     params = [p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]]
                     params += [p.arg for p in (a.vararg, a.kwarg) if p is not None]
-                    found.append(Scope("function", node.name, _header(lines, node), params))
+                    documented = ast.get_docstring(node) is not None
+                    header = _header(lines, node)
+                    found.append(Scope("function", node.name, header, params, documented))
                 inner = list(node.body)
                 break
         nodes = inner

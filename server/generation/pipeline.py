@@ -24,7 +24,13 @@ from prosepy.server.generation.checking import Checked, PhaseCallback, check_ans
 from prosepy.server.generation.clean import NO_CODE, CleanError, Draft, clean_reply
 from prosepy.server.generation.context import FileContext, gather
 from prosepy.server.generation.place import Placement, place
-from prosepy.server.generation.prompt import AFTER_LINES, Prompt, build_prompt, repair_messages
+from prosepy.server.generation.prompt import (
+    AFTER_LINES,
+    Prompt,
+    build_prompt,
+    completion_messages,
+    repair_messages,
+)
 from prosepy.server.generation.requests import NlRequest, request_at
 from prosepy.server.generation.review import Finding, review
 from prosepy.server.generation.trials import TrialRunner
@@ -341,7 +347,8 @@ class Generator:
                 break
             if attempt == 0:
                 logger.info("generated code does not parse (%s): one repair round", error)
-                messages = repair_messages(
+                completion = completion_messages(job.request, job.context) if nothing_new else None
+                messages = completion or repair_messages(
                     job.prompt, result.text, error or "syntax error", nothing_new, job.request.text
                 )
         answer.seconds = time.monotonic() - start

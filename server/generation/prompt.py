@@ -63,6 +63,15 @@ def _block(title: str, body: str) -> str:
 def build_prompt(request: NlRequest, ctx: FileContext, budget: int) -> Prompt:
     """The messages for ``request``; context parts that do not fit ``budget`` are left out."""
     function = ctx.function
+    if function is not None and function.documented:
+        # A documented function is asked for as a completion, the form the model knows
+        # best: on HumanEval 0-63 the pipeline passed 52 with it against 39 with the editor
+        # prompt (the bare model: 48). Undocumented functions keep the editor prompt, which
+        # did better on our in-function requests (12 of 12 against 11).
+        completion = completion_messages(request, ctx)
+        if completion is not None:
+            text = completion[0].content
+            return Prompt(completion, text, estimate_tokens(text))
     if function is not None:
         # Small models write whole functions far better than bare bodies (asked for a
         # body, the 0.5B model often copied the signature and docstring and stopped); the
@@ -123,6 +132,38 @@ NOTHING_NEW = (
     "That only repeats code that is already there. Write the missing code that does the "
     "request ({request}), as exactly one fenced ```python block."
 )
+
+
+COMPLETE = "Complete the following Python function:\n```python\n{code}\n```"
+
+
+def completion_messages(request: NlRequest, ctx: FileContext) -> list[ChatMessage] | None:
+    """The bare completion prompt for a request inside a function: the first way to ask in a
+    documented function, and the second way when the model only repeated the stub.
+
+    The bare completion prompt ("Complete the following Python function", no system
+    message): on HumanEval the 0.5B model repeated the signature and docstring with no
+    body for 8 of 64 problems under the editor prompt, even after being told so, and wrote
+    a passing body for all 7 retried with this prompt (measured, greedy). None outside a
+    function.
+    """
+    function = ctx.function
+    if function is None:
+        return None
+    # The code from the outermost enclosing definition (a method: its class, with what the
+    # other methods set on self), as far as the nearby code reaches; else the headers.
+    before = [line.rstrip() for line in ctx.before]
+    code_lines: list[str] = []
+    for scope in ctx.scopes:
+        first = scope.header.splitlines()[0].rstrip() if scope.header else ""
+        starts = [i for i, line in enumerate(before) if line == first]
+        if starts:
+            code_lines = before[starts[-1] :]
+            break
+    if not code_lines:
+        code_lines = [s.header for s in ctx.scopes]
+    code = "\n".join([*ctx.imports, "", *code_lines, f"{request.indent}# {request.text}"])
+    return [ChatMessage("user", COMPLETE.format(code=code.strip("\n")))]
 
 
 def repair_messages(

@@ -34,9 +34,28 @@ def test_context_has_imports_scope_names_and_parameters() -> None:
     assert "print" not in names
 
 
-def test_prompt_carries_request_and_context_within_budget() -> None:
+def test_a_documented_function_is_asked_for_as_a_completion() -> None:
+    # The function's docstring says what it must do: the model is given the function to
+    # complete (the form it knows best), with the imports and the request as a comment.
     lines = TEXT.splitlines()
     request = request_at(lines, 9)
+    assert request is not None
+    ctx = gather(lines, request)
+    assert ctx.function is not None and ctx.function.documented
+    prompt = build_prompt(request, ctx, budget=2000)
+    assert [m.role for m in prompt.messages] == ["user"]
+    user = prompt.messages[0].content
+    assert user.startswith("Complete the following Python function:\n```python\nimport csv\n")
+    assert user.endswith(
+        'def total_price(rows, factor=RATE):\n    """Sum the price column of rows, times factor."""'
+        '\n    # add up row["price"] for all rows and multiply by factor\n```'
+    )
+
+
+def test_prompt_carries_request_and_context_within_budget() -> None:
+    # (an undocumented function: the editor prompt, with the context parts by priority)
+    lines = TEXT.replace('    """Sum the price column of rows, times factor."""\n', "").splitlines()
+    request = request_at(lines, 8)
     assert request is not None
     ctx = gather(lines, request)
     prompt = build_prompt(request, ctx, budget=2000)

@@ -104,6 +104,30 @@ def test_answer_without_new_code_is_refused_after_asking_again() -> None:
     assert "only repeats" in model.requests[1].messages[-1].content
 
 
+def test_a_function_stub_repeated_is_asked_again_as_a_completion() -> None:
+    # The 0.5B model, asked under the editor prompt, sometimes only repeats the function's
+    # signature and docstring; the second ask is the bare completion prompt with the
+    # function so far and the request, which it answers with a body.
+    text = (
+        "import math\n\n"
+        "def area(r):\n"
+        '    """Area of a circle."""\n'
+        "    r = abs(r)\n"
+        "    # nl: compute the area\n"
+    )
+    stub = '```python\ndef area(r):\n    """Area of a circle."""\n```'
+    model = Replies(stub, "```python\ndef area(r):\n    return math.pi * r * r\n```")
+    generated = gen(model).run(text, 5)
+    assert generated.ok and generated.placement is not None
+    assert "    return math.pi * r * r" in generated.placement.new_text
+    second = model.requests[1].messages
+    assert [m.role for m in second] == ["user"]
+    assert second[0].content.startswith("Complete the following Python function:")
+    assert "import math" in second[0].content
+    assert "    r = abs(r)\n    # nl: compute the area" not in second[0].content
+    assert "    r = abs(r)\n    # compute the area" in second[0].content
+
+
 def test_no_request_on_line() -> None:
     generated = gen(Replies()).run("x = 1\n", 0)
     assert not generated.ok and generated.job is None and generated.placement is None
