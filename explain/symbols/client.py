@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prosepy.explain.symbols import render
+from prosepy.explain.symbols.documents import Parked
 from prosepy.explain.symbols.index import (
     DefinitionStore,
     DocumentIndex,
@@ -61,6 +62,8 @@ class Document:
     sent_version: Any = None
     unsent: list[Edit] | None = None
     analysed_version: Any = None
+    #: hash of the text the index is for (None after edits the workers have not had)
+    text_hash: int | None = None
 
 
 class SymbolService:
@@ -70,6 +73,8 @@ class SymbolService:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.docs: dict[str, Document] = {}
+        #: closed documents' answers, for a reopening with the same text
+        self.parked: Parked[Document] = Parked()
         self.defs = DefinitionStore()
         self.requests: dict[int, concurrent.futures.Future[dict[str, Any]]] = {}
         self.ids = itertools.count(1)
@@ -140,13 +145,21 @@ class SymbolService:
             self.config, self.configured = config, True
             self.epoch += 1
             self.defs.clear()
+            self.parked.clear()
             for doc in self.docs.values():
                 doc.index = DocumentIndex()
             self._send({"op": "configure", "epoch": self.epoch, **config})
 
     def opened(self, uri: str, path: str | None, version: Any, text: str) -> None:
         with self.lock:
-            self.docs[uri] = Document(uri, path, version)
+            parked = self.parked.take(uri, text)
+            if parked is not None and parked.path == path:  # its answers are still right
+                # answers on their way for the text as it was closed are for this one too
+                parked.log = [(parked.version, [])]
+                parked.version, parked.sent_version, parked.unsent = version, None, None
+                self.docs[uri] = parked
+            else:
+                self.docs[uri] = Document(uri, path, version)
             self.sync(uri, version, text)
 
     def changed(self, uri: str, version: Any, edits: list[Edit] | None) -> None:
@@ -156,7 +169,7 @@ class SymbolService:
             doc = self.docs.get(uri)
             if doc is None:
                 return
-            doc.version = version
+            doc.version, doc.text_hash = version, None
             if edits is None:
                 doc.index = DocumentIndex()
                 doc.log.clear()
@@ -180,6 +193,7 @@ class SymbolService:
                 return
             if self._send(self._open_message(doc, version, text, focus)):
                 doc.sent_version, doc.unsent = version, []
+                doc.text_hash = hash(text)
 
     @staticmethod
     def _open_message(doc: Document, version: Any, text: str, focus: int | None) -> dict[str, Any]:
@@ -198,8 +212,11 @@ class SymbolService:
 
     def closed(self, uri: str) -> None:
         with self.lock:
-            if self.docs.pop(uri, None) is not None:
+            doc = self.docs.pop(uri, None)
+            if doc is not None:
                 self._send({"op": "close", "uri": uri})
+                if doc.text_hash is not None and doc.version == doc.sent_version:
+                    self.parked.park(uri, doc.text_hash, doc)
 
     def focus(self, uri: str, line: int, col: int | None = None) -> None:
         """The user reads around ``line`` (hovered the name at ``col``): names there are
@@ -326,6 +343,9 @@ class SymbolService:
     ) -> None:
         """Keep answers computed on ``version`` of the text, moved through later edits."""
         doc = self.docs.get(uri)
+        parked = self.parked.peek(uri) if doc is None else None
+        if parked is not None and parked.version == version:
+            doc = parked  # sent before the document was closed
         edits: list[Edit] = []
         if doc is not None and version != doc.version:
             versions = [v for v, _ in doc.log]
@@ -354,7 +374,8 @@ class SymbolService:
             self._forget_unused()
 
     def _forget_unused(self) -> None:
-        used = {key for doc in self.docs.values() for key in doc.index.keys()}
+        docs = [*self.docs.values(), *self.parked.values()]
+        used = {key for doc in docs for key in doc.index.keys()}
         unused = [key for key in self.defs.records if key not in used]
         for key in unused:
             self.defs.forget(key)

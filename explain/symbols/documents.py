@@ -4,9 +4,10 @@ which names are left to analyse, nearest to where the user reads first."""
 from __future__ import annotations
 
 import bisect
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from prosepy.explain.symbols.index import DocumentIndex
 
@@ -14,6 +15,44 @@ from prosepy.explain.symbols.index import DocumentIndex
 LARGE_LINES = 5000
 #: ... within this many lines of it.
 LARGE_WINDOW = 300
+#: Closed documents whose answers are kept in memory for a reopening.
+MAX_PARKED = 8
+
+T = TypeVar("T")
+
+
+class Parked(Generic[T]):
+    """Closed documents, newest last, with their answers: switching back to an editor tab
+    (or a client that opens a file for one request and closes it) finds them at once, not
+    after reading them from disk or asking jedi again, when the text is the same."""
+
+    def __init__(self, size: int = MAX_PARKED) -> None:
+        self.size = size
+        self.items: OrderedDict[str, tuple[int, T]] = OrderedDict()
+
+    def park(self, uri: str, text: str | int, item: T) -> list[T]:
+        """Keep ``item`` for ``text`` (or its hash); the items that no longer fit."""
+        self.items.pop(uri, None)
+        self.items[uri] = (text if isinstance(text, int) else hash(text), item)
+        evicted = []
+        while len(self.items) > self.size:
+            evicted.append(self.items.popitem(last=False)[1][1])
+        return evicted
+
+    def take(self, uri: str, text: str) -> T | None:
+        """The item parked for ``uri`` if its text was ``text`` (it is no longer parked)."""
+        parked = self.items.pop(uri, None)
+        return parked[1] if parked is not None and parked[0] == hash(text) else None
+
+    def peek(self, uri: str) -> T | None:
+        parked = self.items.get(uri)
+        return parked[1] if parked is not None else None
+
+    def values(self) -> list[T]:
+        return [item for _, item in self.items.values()]
+
+    def clear(self) -> None:
+        self.items.clear()
 
 
 @dataclass

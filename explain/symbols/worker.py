@@ -32,6 +32,7 @@ from prosepy.explain.symbols.channel import FLUSH_S, Activity, Channel, Outbox, 
 from prosepy.explain.symbols.documents import (
     LARGE_WINDOW,
     Doc,
+    Parked,
     Pending,
     import_names,
     list_names,
@@ -54,6 +55,7 @@ class Worker:
         self.channel = channel
         self.role = role
         self.docs: dict[str, Doc] = {}
+        self.parked: Parked[Doc] = Parked()
         self.scripts = Scripts()
         self.defs = DefinitionStore()
         self.focus_uri: str | None = None
@@ -88,7 +90,7 @@ class Worker:
             else:
                 self.out.flush()
         self.out.flush()
-        for doc in self.docs.values():
+        for doc in [*self.docs.values(), *self.parked.values()]:
             if not doc.announced:
                 self._keep(doc)  # what this session analysed, for the next one
         if self.runtime_docs is not None:
@@ -146,9 +148,13 @@ class Worker:
             self.open(message)
         elif op == "close":
             closed = self.docs.pop(message["uri"], None)
-            self.scripts.closed(message["uri"])
-            if closed is not None and not closed.announced:
-                self._keep(closed)  # what was analysed so far
+            if closed is None:
+                return
+            self.out.flush()  # the server keeps the closed document's answers too
+            for evicted in self.parked.park(closed.uri, closed.text, closed):
+                self.scripts.closed(evicted.uri)  # (a parked one's Script stays for reopening)
+                if not evicted.announced:
+                    self._keep(evicted)  # what was analysed so far
         elif op == "focus":
             self._focus(message["uri"], int(message["line"]), message.get("col"))
         elif op == "hover":
@@ -181,6 +187,7 @@ class Worker:
         self.defs.clear()
         self.scripts.clear()
         self.out.clear()
+        self.parked.clear()
         for doc in self.docs.values():
             doc.index = DocumentIndex()
             doc.pending = None
@@ -199,7 +206,12 @@ class Worker:
         doc = self.docs.get(uri)
         raw_edits = message.get("edits")
         path = message.get("path")
-        if doc is None or raw_edits is None or doc.path != path:
+        parked = self.parked.take(uri, text) if doc is None else None
+        restored = parked is not None and parked.path == path
+        if parked is not None and restored:  # opened again as it was closed
+            doc = self.docs[uri] = parked
+            doc.version = message.get("version")
+        elif doc is None or raw_edits is None or doc.path != path:
             doc = self.docs[uri] = Doc(uri, path, message.get("version"), text)
             if "focus" in message:
                 doc.focus = int(message["focus"])
@@ -214,7 +226,8 @@ class Worker:
                     other.index.drop_keys(dropped)
             doc.version, doc.text = message.get("version"), text
             doc.pending = None
-        self.scripts.changed(uri, path)
+        if not restored:
+            self.scripts.changed(uri, path)
         if "focus" in message:
             doc.focus = int(message["focus"])
         if self.focus_uri is None or "focus" in message:

@@ -8,10 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest_lsp
+from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.conftest import SERVER_COMMAND, initialize_params, open_uri, server_env
 from tests.explain.test_hover_jedi import KEPT, READY, _analysed, _hover, _jedi_part
+
+
+def close_uri(client: LanguageClient, uri: str) -> None:
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri))
+    )
 
 
 @pytest_lsp.fixture(
@@ -79,3 +86,27 @@ async def test_a_method_through_an_instance_has_no_self_in_its_signature(
     definition = lines.index("    def add(self, item, times=1):")
     text = _jedi_part(await _hover(client, uri, definition, lines[definition].index("add")))
     assert text.startswith("```python\ndef add(self, item, times=1)\n```")
+
+
+async def test_a_file_opened_again_has_its_answers_at_once(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """Closed and opened again with the same text (an editor tab, a client that opens a file
+    per request): the first hover after the reopening has jedi's answer, with a 1 ms budget.
+    With other text the old answers are not used."""
+    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
+    uri = (tmp_path / "report.py").as_uri()
+    open_uri(client, uri, BUSY_CLASS)
+    await _analysed(client, uri)
+    lines = BUSY_CLASS.splitlines()
+    call = lines.index("        self.add(item, 2)")
+    for version in (2, 3):
+        close_uri(client, uri)
+        open_uri(client, uri, BUSY_CLASS, version=version)
+        text = _jedi_part(await _hover(client, uri, call, lines[call].index("add")))
+        assert text.startswith("```python\ndef add(item, times=1)\n```")
+    close_uri(client, uri)
+    changed = BUSY_CLASS.replace("times=1", "times=3")
+    open_uri(client, uri, changed, version=4)
+    text = await _hover(client, uri, call, lines[call].index("add"))
+    assert "times=1" not in text

@@ -10,7 +10,7 @@ import jedi
 import pytest
 
 from prosepy.explain.symbols import render
-from prosepy.explain.symbols.documents import Pending
+from prosepy.explain.symbols.documents import Parked, Pending
 from prosepy.explain.symbols.index import DefinitionStore, DocumentIndex, Edit, shift_line
 from prosepy.explain.symbols.runtime_docs import library_dirs, wanted
 
@@ -65,6 +65,18 @@ def test_pending_names_are_taken_nearest_the_focus_first() -> None:
 def _help(source: str, line: int, col: int, path: str = "/tmp/example.py") -> object:
     (name,) = [n for n in jedi.Script(source, path=path).help(line, col) if n.type != "keyword"]
     return name
+
+
+def test_closed_documents_are_kept_for_the_same_text_only() -> None:
+    parked: Parked[str] = Parked(size=2)
+    assert parked.park("a", "text a", "A") == []
+    assert parked.park("b", "text b", "B") == []
+    assert parked.take("a", "other text") is None  # edited while closed: gone
+    assert parked.park("c", "text c", "C") == []
+    assert parked.park("d", hash("text d"), "D") == ["B"]  # the oldest makes room
+    assert parked.take("d", "text d") == "D"
+    assert parked.take("d", "text d") is None  # taken: no longer parked
+    assert parked.values() == ["C"]
 
 
 def test_records_read_like_jedi_language_servers_hovers() -> None:

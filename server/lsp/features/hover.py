@@ -16,6 +16,7 @@ import asyncio
 import atexit
 import keyword
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 #: The worker gets a document's new text once typing has paused this long.
 TYPING_PAUSE_S = 0.3
+#: Parse trees kept, of open and recently closed documents.
+MAX_PARSED = 16
 #: Sent when jedi has analysed every name of a document: hovers there need not wait.
 READY_NOTIFICATION = "prosepy/symbolsReady"
 
@@ -52,20 +55,28 @@ class HoverService:
     """Per-document parse cache, and jedi's answers through the worker process."""
 
     symbols: SymbolService = field(default_factory=SymbolService)
-    parsed: dict[str, tuple[Any, Parsed | None]] = field(default_factory=dict)
+    #: uri -> (version, hash of the text, its parse); closed documents' stay a while
+    parsed: OrderedDict[str, tuple[Any, int, Parsed | None]] = field(default_factory=OrderedDict)
     typing_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
 
     def parse(self, uri: str, version: Any, source: str) -> Parsed | None:
-        key = version if version is not None else hash(source)
+        """The document's parse, made once per text: a file opened again as it was (a new
+        version, the same text) is not parsed again on the event loop."""
         cached = self.parsed.get(uri)
-        if cached is not None and cached[0] == key:
-            return cached[1]
+        if cached is not None and cached[0] == version and version is not None:
+            return cached[2]
+        digest = hash(source)
+        if cached is not None and cached[1] == digest:
+            self.parsed[uri] = (version, digest, cached[2])
+            return cached[2]
         result = parse(source)
-        self.parsed[uri] = (key, result)
+        self.parsed[uri] = (version, digest, result)
+        self.parsed.move_to_end(uri)
+        while len(self.parsed) > MAX_PARSED:
+            self.parsed.popitem(last=False)
         return result
 
     def forget(self, uri: str) -> None:
-        self.parsed.pop(uri, None)
         timer = self.typing_timers.pop(uri, None)
         if timer is not None:
             timer.cancel()
