@@ -160,10 +160,21 @@ _DOCS_LOADING = {
 }
 
 
+_VALUE_LOADING = {
+    "en": "⏳ *The value of `{name}` (its type, signature and docs) is still being worked out; "
+    "hover again in a moment.*",
+    "zh": "⏳ *`{name}` 的值（类型、签名和文档）还在分析中，稍后再悬停即可看到。*",
+}
+
+
 def section(record: dict[str, Any], document_path: str | None, language: str = "en") -> str:
     """The hover's jedi section for a definition; variables say where they are defined, and
-    a docstring still being read from the library says so."""
+    what is still loading says so (a docstring read from the library, a variable's value
+    a quick answer left out)."""
     text = str(record["markdown"])
+    if record.get("provisional"):
+        notes = _VALUE_LOADING.get(language, _VALUE_LOADING["en"])
+        text += "\n\n" + notes.format(name=record.get("name") or "…")
     if record.get("doc_pending"):
         module = str(record.get("module") or "").split(".")[0]
         text += "\n\n" + _DOCS_LOADING.get(language, _DOCS_LOADING["en"]).format(module=module)

@@ -102,6 +102,11 @@ def test_quick_records_leave_out_what_needs_a_variables_value() -> None:
     assert full["header"] == "statement twice(x)"  # f is callable: jedi-language-server's way
     assert quick["header"] == "f = twice" and quick["provisional"]
     assert not full["provisional"]
+    # what a quick answer leaves out is said, not silently missing
+    assert "value of `f`" in render.section(quick, None) and "still being worked out" in (
+        render.section(quick, None)
+    )
+    assert "still being worked out" not in render.section(full, None)
 
 
 def test_docstrings_become_markdown() -> None:
