@@ -5,37 +5,18 @@ through an instance (no ``self`` in their signature)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
-from tests.conftest import SERVER_COMMAND, initialize_params, open_uri, server_env
-from tests.explain.test_hover_jedi import KEPT, READY, _analysed, _hover, _jedi_part
+from tests.conftest import initialize_params, open_uri
+from tests.explain.test_hover_jedi import _analysed, _hover, _jedi_part
 
 
 def close_uri(client: LanguageClient, uri: str) -> None:
     client.text_document_did_close(
         types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri))
     )
-
-
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=SERVER_COMMAND, server_env=server_env(PROSEPY_CACHE=KEPT)
-    )
-)
-async def client(lsp_client: LanguageClient):
-    ready: list[tuple[str, Any]] = []
-
-    @lsp_client.feature(READY)
-    def on_ready(params: Any) -> None:
-        ready.append((params.uri, params.version))
-
-    lsp_client.ready = ready  # type: ignore[attr-defined]
-    yield
-    await lsp_client.shutdown_session()
 
 
 #: 200 methods that each use ``self.lines``: jedi used to give up on the class (it counts
@@ -54,15 +35,21 @@ BUSY_CLASS = (
 )
 
 
-async def test_names_late_in_a_busy_class_get_jedis_answer(
-    client: LanguageClient, tmp_path: Path
-) -> None:
-    """Every name analysed ahead of time (1 ms budget: nothing else reaches the hover)."""
+async def open_busy_class(client: LanguageClient, tmp_path: Path) -> tuple[str, list[str]]:
+    """Start with a 1 ms budget (nothing but the ahead-of-time analysis reaches a hover),
+    open the busy class and wait until every name is analysed."""
     await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
     uri = (tmp_path / "report.py").as_uri()
     open_uri(client, uri, BUSY_CLASS)
     await _analysed(client, uri)
-    lines = BUSY_CLASS.splitlines()
+    return uri, BUSY_CLASS.splitlines()
+
+
+async def test_names_late_in_a_busy_class_get_jedis_answer(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """Every name analysed ahead of time (1 ms budget: nothing else reaches the hover)."""
+    uri, lines = await open_busy_class(client, tmp_path)
     last_append = max(i for i, text in enumerate(lines) if "self.lines.append" in text)
     column = lines[last_append].index("append")
     text = _jedi_part(await _hover(client, uri, last_append, column))
@@ -75,11 +62,7 @@ async def test_a_method_through_an_instance_has_no_self_in_its_signature(
 ) -> None:
     """As jedi-language-server shows them: ``self.add(...)`` without ``self``, the ``def``
     with it; the same method, two answers."""
-    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
-    uri = (tmp_path / "report.py").as_uri()
-    open_uri(client, uri, BUSY_CLASS)
-    await _analysed(client, uri)
-    lines = BUSY_CLASS.splitlines()
+    uri, lines = await open_busy_class(client, tmp_path)
     call = lines.index("        self.add(item, 2)")
     text = _jedi_part(await _hover(client, uri, call, lines[call].index("add")))
     assert text.startswith("```python\ndef add(item, times=1)\n```")
@@ -94,11 +77,7 @@ async def test_a_file_opened_again_has_its_answers_at_once(
     """Closed and opened again with the same text (an editor tab, a client that opens a file
     per request): the first hover after the reopening has jedi's answer, with a 1 ms budget.
     With other text the old answers are not used."""
-    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
-    uri = (tmp_path / "report.py").as_uri()
-    open_uri(client, uri, BUSY_CLASS)
-    await _analysed(client, uri)
-    lines = BUSY_CLASS.splitlines()
+    uri, lines = await open_busy_class(client, tmp_path)
     call = lines.index("        self.add(item, 2)")
     for version in (2, 3):
         close_uri(client, uri)

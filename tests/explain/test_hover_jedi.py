@@ -6,41 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import sysconfig
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
-from tests.conftest import SERVER_COMMAND, initialize_params, open_uri, server_env
+from tests.conftest import initialize_params, open_uri
 from tests.userenv import USER_ONLY, importable_here, pandas_python
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
-READY = "prosepy/symbolsReady"
-
-
-#: Answers kept between sessions go here, not into the user's cache.
-KEPT = tempfile.mkdtemp(prefix="prosepy-hover-tests-")
-
-
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=SERVER_COMMAND, server_env=server_env(PROSEPY_CACHE=KEPT)
-    )
-)
-async def client(lsp_client: LanguageClient):
-    ready: list[tuple[str, Any]] = []
-
-    @lsp_client.feature(READY)
-    def on_ready(params: Any) -> None:
-        ready.append((params.uri, params.version))
-
-    lsp_client.ready = ready  # type: ignore[attr-defined]
-    yield
-    await lsp_client.shutdown_session()
 
 
 async def _hover(client: LanguageClient, uri: str, line: int, character: int) -> str:
