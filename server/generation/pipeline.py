@@ -348,6 +348,8 @@ class Generator:
             if attempt == 0:
                 logger.info("generated code does not parse (%s): one repair round", error)
                 completion = completion_messages(job.request, job.context) if nothing_new else None
+                if completion == job.prompt.messages:
+                    completion = None  # asked that way already: the same ask gives the same stub
                 messages = completion or repair_messages(
                     job.prompt, result.text, error or "syntax error", nothing_new, job.request.text
                 )
