@@ -1,0 +1,165 @@
+"""What the server has told a jedi worker: its settings, the open (and recently closed)
+documents, where the user reads; and the answers kept on disk for those documents.
+
+``WorkerSession`` follows these messages (``configure``, ``open``, ``close``, ``focus``);
+``worker.Worker`` builds on it with the loop that runs jedi and answers requests.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from prosepy.explain.symbols import environment, persist
+from prosepy.explain.symbols.channel import Activity, Channel, Outbox
+from prosepy.explain.symbols.documents import LARGE_WINDOW, Doc, Parked
+from prosepy.explain.symbols.environment import Environment
+from prosepy.explain.symbols.index import DefinitionStore, DocumentIndex, Edit
+from prosepy.explain.symbols.runtime_docs import RuntimeDocs
+from prosepy.explain.symbols.scripts import Scripts
+
+
+class WorkerSession:
+    """A worker's documents and settings (``role`` "requests" or "background")."""
+
+    def __init__(self, channel: Channel, role: str = "background") -> None:
+        self.channel = channel
+        self.role = role
+        self.docs: dict[str, Doc] = {}
+        self.parked: Parked[Doc] = Parked()
+        self.scripts = Scripts()
+        self.defs = DefinitionStore()
+        self.focus_uri: str | None = None
+        self.env: Environment | None = None
+        self.previous_env: Environment | None = None
+        self.wanted_python = ""
+        self.root: str | None = None
+        self.runtime_docs: RuntimeDocs | None = None
+        self.runtime_enabled = True
+        self.kept: Path | None = None
+        self.out = Outbox(channel)
+        self.activity = Activity(channel)
+
+    def configure(self, message: dict[str, Any]) -> None:
+        """New settings: the interpreter is read when jedi is first needed (kept answers
+        can be sent before that); what jedi said with the old ones is forgotten."""
+        self.channel.epoch = int(message.get("epoch", 0))
+        self.wanted_python = message.get("python") or ""
+        self.root = message.get("root") or None
+        self.runtime_enabled = bool(message.get("runtime_docs", True))
+        #: where answers are kept between sessions (None: nowhere)
+        self.kept = (
+            persist.folder(self.wanted_python, self.runtime_enabled)
+            if message.get("keep", True)
+            else None
+        )
+        if self.env is not None:
+            self.previous_env, self.env = self.env, None
+        if self.runtime_docs is not None:
+            self.runtime_docs.close()
+        self.runtime_docs = None
+        self.defs.clear()
+        self.scripts.clear()
+        self.out.clear()
+        self.parked.clear()
+        for doc in self.docs.values():
+            doc.index = DocumentIndex()
+            doc.pending = None
+            self._load(doc)
+
+    def _environment(self) -> Environment:
+        if self.env is None:
+            self.activity.doing("environment", True, subject=self.wanted_python or sys.executable)
+            self.env = environment.create(self.wanted_python, self.root, self.previous_env)
+            self.previous_env = None
+            self.channel.send(self.env.message())
+        return self.env
+
+    def open(self, message: dict[str, Any]) -> None:
+        """A document's text: new, opened again as it was closed, or edited (``edits``)."""
+        uri, text = message["uri"], message["text"]
+        doc = self.docs.get(uri)
+        raw_edits = message.get("edits")
+        path = message.get("path")
+        parked = self.parked.take(uri, text) if doc is None else None
+        restored = parked is not None and parked.path == path
+        if parked is not None and restored:  # opened again as it was closed
+            doc = self.docs[uri] = parked
+            doc.version = message.get("version")
+        elif doc is None or raw_edits is None or doc.path != path:
+            doc = self.docs[uri] = Doc(uri, path, message.get("version"), text)
+            if "focus" in message:
+                doc.focus = int(message["focus"])
+            self._load(doc)
+        else:
+            edits = [Edit.from_json(e) for e in raw_edits]
+            doc.index.apply(edits)
+            dropped = self.defs.apply(path, edits)
+            if dropped:
+                self.out.sent.difference_update(dropped)
+                for other in self.docs.values():
+                    other.index.drop_keys(dropped)
+            doc.version, doc.text = message.get("version"), text
+            doc.pending = None
+        if not restored:
+            self.scripts.changed(uri, path)
+        if "focus" in message:
+            doc.focus = int(message["focus"])
+        if self.focus_uri is None or "focus" in message:
+            self.focus_uri = uri
+
+    def close(self, uri: str) -> None:
+        """Park the closed document (its answers and parse serve a reopening)."""
+        closed = self.docs.pop(uri, None)
+        if closed is None:
+            return
+        self.out.flush()  # the server keeps the closed document's answers too
+        for evicted in self.parked.park(closed.uri, closed.text, closed):
+            self.scripts.closed(evicted.uri)  # (a parked one's Script stays for reopening)
+            if not evicted.announced:
+                self._keep(evicted)  # what was analysed so far
+
+    def _load(self, doc: Doc) -> None:
+        """Take the answers kept on disk for the file, moved onto its text as it is now. The
+        requests worker (never slowed down for the editor's sake) sends them to the server;
+        the background worker only skips them."""
+        if self.kept is None or doc.path is None:
+            return
+        self.activity.doing("reading", subject=doc.label, lines=doc.lines)
+        loaded = persist.load(self.kept, doc.path, doc.text)
+        if loaded is None:
+            return
+        entries, records = loaded
+        for record in records:
+            if record["key"] not in self.defs:
+                self.defs.put(record)
+        entries.sort(key=lambda entry: abs(entry[0] - doc.focus))
+        for line, col, end, key in entries:
+            doc.index.put(line, col, end, key)
+            if self.role == "requests":
+                self.out.queue(doc.uri, doc.version, [line, col, end, key], self.defs)
+            elif key is not None:
+                self.out.sent.add(key)
+
+    def _keep(self, doc: Doc) -> None:
+        """Write the document's answers to disk for its next opening (the background worker
+        has the complete ones)."""
+        if self.kept is None or doc.path is None or not len(doc.index) or self.role != "background":
+            return
+        try:
+            persist.save(self.kept, doc.path, doc.text, doc.index, self.defs)
+        except OSError as exc:
+            print(f"prosepy jedi worker: cannot keep answers: {exc}", file=sys.stderr)
+
+    def _focus(self, uri: str, line: int, col: int | None = None) -> None:
+        """The user reads around ``line``; a hover asked about the name at ``col`` (its
+        complete answer, if the quick one left something out, comes first)."""
+        doc = self.docs.get(uri)
+        if doc is not None:
+            doc.focus = line
+            self.focus_uri = uri
+            if col is not None:
+                doc.urgent.append((line, int(col)))
+            if doc.large and abs(line - doc.listed_at) > LARGE_WINDOW // 2:
+                doc.pending = None  # list the names around the new place
