@@ -30,12 +30,11 @@ def symbol_markdown(
         with JEDI_LOCK:
             environment = jedi.create_environment(python, safe=False) if python else None
             script = jedi.Script(source, path=path, environment=environment)
-            for name in script.help(line, col):
-                if name.type != "keyword":
-                    return render.section(render.definition(name), path)
+            names = render.distinct(script.help(line, col), path, line - 1, col)
+            records = [render.definition(name) for name in names]
     except Exception:  # jedi has rare internal errors on odd code; no signature is fine
         return None
-    return None
+    return render.sections(records, path) if records else None
 
 
 def compose(explanation: str | None, symbol: str | None, extras: list[str]) -> str | None:

@@ -59,15 +59,15 @@ class Outbox:
         self.last_flush = time.monotonic()
 
     def queue(self, uri: str, version: Any, entry: list[Any], defs: DefinitionStore) -> None:
-        """Send ``entry`` ([line, col, end, key]) soon, with its definition if the server
-        does not have it."""
+        """Send ``entry`` ([line, col, end, [keys]]) soon, with the definitions the server
+        does not have."""
         self.entries.setdefault((uri, version), []).append(entry)
-        key = entry[3]
-        if key is not None and key not in self.sent:
-            record = defs.get(key)
-            if record is not None:
-                self.defs[key] = record
-                self.sent.add(key)
+        for key in entry[3]:
+            if key not in self.sent:
+                record = defs.get(key)
+                if record is not None:
+                    self.defs[key] = record
+                    self.sent.add(key)
 
     def due(self) -> bool:
         return bool(self.entries) and time.monotonic() - self.last_flush >= FLUSH_S
@@ -87,7 +87,7 @@ class Outbox:
         for (uri, version), entries in batches.items():
             for start in range(0, len(entries), FLUSH_ENTRIES):
                 chunk = entries[start : start + FLUSH_ENTRIES]
-                records = [defs.pop(e[3]) for e in chunk if e[3] in defs]
+                records = [defs.pop(k) for e in chunk for k in e[3] if k in defs]
                 message = {"op": "answers", "uri": uri, "version": version}
                 self.channel.send({**message, "entries": chunk, "defs": records})
         for record in defs.values():

@@ -40,11 +40,17 @@ MAX_DEFINITIONS = 20000
 
 @dataclass
 class Answer:
-    """jedi's answer at a position: ``known`` with its ``record`` (None when jedi has
-    nothing to say there), or not known yet."""
+    """jedi's answer at a position: ``known`` with the ``records`` of its definitions, in
+    the order the hover shows them (none when jedi has nothing to say there), or not known
+    yet."""
 
     known: bool
-    record: dict[str, Any] | None = None
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def provisional(self) -> bool:
+        """Whether a quick answer left something out (a variable's value)."""
+        return any(record.get("provisional") for record in self.records)
 
 
 UNKNOWN = Answer(False)
@@ -235,12 +241,8 @@ class SymbolService:
             if doc is None or doc.version != version:
                 return UNKNOWN
             entry = doc.index.get(line, col)
-            if entry is None:
-                return UNKNOWN
-            if entry[1] is None:
-                return Answer(True, None)
-            record = self.defs.get(entry[1])
-            return Answer(True, record) if record is not None else UNKNOWN
+            records = self.defs.get_all(entry[1]) if entry is not None else None
+            return Answer(True, records) if records is not None else UNKNOWN
 
     def request(
         self, uri: str, version: Any, line: int, col: int, text: str
@@ -297,9 +299,10 @@ class SymbolService:
         return [tuple(n) for n in names] if isinstance(names, list) else None
 
     def section(self, answer: Answer, path: str | None, language: str = "en") -> str | None:
-        if answer.record is None:
+        """The hover's jedi part: one section per definition."""
+        if not answer.records:
             return None
-        return render.section(answer.record, path, language)
+        return render.sections(answer.records, path, language)
 
     # -- the workers' messages ------------------------------------------------------------
     def _receive(self, worker: WorkerProcess, message: dict[str, Any]) -> None:
@@ -366,10 +369,10 @@ class SymbolService:
             self.defs.put(record)
         if doc is None:
             return
-        for line, col, end, key in entries:
+        for line, col, end, keys in entries:
             at = shift_line(line, edits) if edits else line
             if at is not None:
-                doc.index.put(at, col, end, key)
+                doc.index.put(at, col, end, keys)
         if len(self.defs) > MAX_DEFINITIONS:
             self._forget_unused()
 

@@ -2,9 +2,10 @@
 
 jedi needs tens of milliseconds per name and seconds for a first look at a library, so
 its answers are worked out ahead of time and kept: a ``DocumentIndex`` maps each name's
-position to the key of its definition, a ``DefinitionStore`` maps keys to what a hover
-shows. Edits move the entries below them and drop those on the edited lines, and drop
-definitions whose text was edited; what is dropped is asked of jedi again.
+position to the keys of its definitions (several when the name has several: assigned in
+two branches, imported in a ``try`` and its ``except``), a ``DefinitionStore`` maps keys
+to what a hover shows. Edits move the entries below them and drop those on the edited
+lines, and drop definitions whose text was edited; what is dropped is asked of jedi again.
 
 The server and the jedi worker process both keep these (the server to answer hovers
 without a round trip, the worker to know what is left to analyse); both apply the same
@@ -17,8 +18,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-#: A name's entry: (end column, definition key or None when jedi has nothing to say).
-Entry = tuple[int, str | None]
+#: A name's definition keys, in the order the hover shows them; empty: jedi has nothing.
+Keys = tuple[str, ...]
+#: A name's entry: (end column, its definition keys).
+Entry = tuple[int, Keys]
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,14 @@ def shift_record(record: dict[str, Any], edits: list[Edit]) -> dict[str, Any] | 
 
 @dataclass
 class DocumentIndex:
-    """Per line, the names jedi has answered: start column -> (end column, definition key)."""
+    """Per line, the names jedi has answered: start column -> (end column, definition keys)."""
 
     lines: dict[int, dict[int, Entry]] = field(default_factory=dict)
 
-    def put(self, line: int, col: int, end: int, key: str | None) -> None:
-        self.lines.setdefault(line, {})[col] = (end, key)
+    def put(self, line: int, col: int, end: int, keys: Iterable[str]) -> None:
+        if isinstance(keys, str):  # a single key would become its characters
+            raise TypeError("keys must be a sequence of definition keys")
+        self.lines.setdefault(line, {})[col] = (end, tuple(keys))
 
     def get(self, line: int, col: int) -> Entry | None:
         """The entry of the name starting at ``col`` (or spanning it), if analysed."""
@@ -92,9 +97,9 @@ class DocumentIndex:
         entry = row.get(col)
         if entry is not None:
             return entry
-        for start, (end, key) in row.items():
+        for start, (end, keys) in row.items():
             if start <= col < end:
-                return end, key
+                return end, keys
         return None
 
     def has(self, line: int, col: int) -> bool:
@@ -111,19 +116,18 @@ class DocumentIndex:
             self.lines = moved
 
     def drop_keys(self, keys: set[str]) -> int:
-        """Forget the entries that point at ``keys``; how many were dropped."""
+        """Forget the entries that point at any of ``keys``; how many were dropped."""
         dropped = 0
         for row in self.lines.values():
-            for col in [c for c, (_, k) in row.items() if k in keys]:
+            for col in [c for c, (_, ks) in row.items() if not keys.isdisjoint(ks)]:
                 del row[col]
                 dropped += 1
         return dropped
 
     def keys(self) -> Iterator[str]:
         for row in self.lines.values():
-            for _, key in row.values():
-                if key is not None:
-                    yield key
+            for _, keys in row.values():
+                yield from keys
 
     def __len__(self) -> int:
         return sum(len(row) for row in self.lines.values())
@@ -153,6 +157,16 @@ class DefinitionStore:
 
     def __contains__(self, key: object) -> bool:
         return key in self.records
+
+    def get_all(self, keys: Iterable[str]) -> list[dict[str, Any]] | None:
+        """The records of ``keys`` in their order, or None when one of them is missing."""
+        out = []
+        for key in keys:
+            record = self.records.get(key)
+            if record is None:
+                return None
+            out.append(record)
+        return out
 
     def __len__(self) -> int:
         return len(self.records)

@@ -24,7 +24,9 @@ from typing import Any
 
 from prosepy.explain.symbols.index import DefinitionStore, DocumentIndex, Edit, shift_record
 
-FORMAT = 2  # 2: methods reached through an instance have keys of their own
+#: 2: methods reached through an instance have keys of their own; 3: a name's entry holds
+#: the keys of all its definitions
+FORMAT = 3
 #: The answers of all files together stay under this.
 MAX_BYTES = 200 * 1024 * 1024
 
@@ -76,13 +78,12 @@ def save(
     records: dict[str, dict[str, Any]] = {}
     entries = []
     for line, row in index.lines.items():
-        for col, (end, key) in row.items():
-            record = defs.get(key)
-            if key is not None:
-                if record is None or record.get("provisional") or record.get("doc_pending"):
-                    continue
-                records[key] = record
-            entries.append([line, col, end, key])
+        for col, (end, keys) in row.items():
+            kept = defs.get_all(keys)
+            if kept is None or any(r.get("provisional") or r.get("doc_pending") for r in kept):
+                continue
+            records.update((r["key"], r) for r in kept)
+            entries.append([line, col, end, list(keys)])
     files = {r["path"] for r in records.values() if r.get("path") and r["path"] != path}
     data = {
         "format": FORMAT,
@@ -118,11 +119,11 @@ def load(
     }
     edits = line_edits(data["lines"], [_hash(line, 12) for line in text.split("\n")])
     index = DocumentIndex()
-    for line, col, end, key in data["entries"]:
-        if key is None and changed:
+    for line, col, end, keys in data["entries"]:
+        if not keys and changed:
             continue  # "jedi has nothing here" may have changed with those files
-        if key is None or key in records:
-            index.put(line, col, end, key)
+        if all(key in records for key in keys):
+            index.put(line, col, end, keys)
     if edits:
         index.apply(edits)
         for key, record in list(records.items()):
@@ -133,10 +134,10 @@ def load(
                 else:
                     records[key] = moved
     entries = [
-        [line, col, end, key]
+        [line, col, end, list(keys)]
         for line, row in index.lines.items()
-        for col, (end, key) in row.items()
-        if key is None or key in records
+        for col, (end, keys) in row.items()
+        if all(key in records for key in keys)
     ]
     return entries, list(records.values())
 

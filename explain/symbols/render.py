@@ -9,6 +9,7 @@ edits above a definition move it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ KIND_WORDS = {
     "property": "property",
     "statement": "statement",
 }
+#: Definitions a hover shows for one name (a name assigned in many branches has many).
+MAX_DEFINITIONS = 5
 #: Names whose hover says where they are defined (a variable's full name alone does not).
 LOCATED_KINDS = {"statement", "param", "instance"}
 #: Docstrings longer than this are cut at a paragraph break (pandas' run to 30,000 characters).
@@ -49,6 +52,68 @@ def definition_key(name: Any) -> str:
     if name.module_path is not None and name.line is not None:
         return f"{name.module_path}:{name.line}:{name.column}:{name.name}:{name.type}{bound}"
     return f"{name.module_name}:{name.full_name or name.name}:{name.type}{bound}"
+
+
+def _same_file(name: Any, path: str | None) -> bool:
+    module_path = name.module_path
+    if module_path is None or path is None:
+        return module_path is None and path is None
+    return str(module_path) == str(path)
+
+
+_OVERLOAD = re.compile(r"@\s*(?:\w+\.)?overload\b")
+
+
+def overload_stub(name: Any) -> bool:
+    """Whether ``name`` is a function's ``@overload`` stub (its implementation's signatures
+    already list every overload)."""
+    try:
+        definition = name._name.tree_name.get_definition()
+        decorated = definition.parent
+        if definition.type != "funcdef" or decorated.type != "decorated":
+            return False
+        return bool(_OVERLOAD.search(decorated.children[0].get_code()))
+    except Exception:  # a compiled or otherwise tree-less name
+        return False
+
+
+def distinct(names: list[Any], path: str | None, line: int, col: int) -> list[Any]:
+    """jedi's definitions of the name at 0-based ``line``, ``col`` of the file ``path``,
+    each once and in an order that does not depend on jedi's (which follows set order, so
+    it changes from one process to the next): the nearest one above the cursor in this
+    file first (the one most likely in effect), then this file's others by line, then
+    those of other modules by path and line. Keywords are left out, and so are a
+    function's ``@overload`` stubs when its implementation is there."""
+    seen: dict[tuple[Any, ...], Any] = {}
+    for name in names:
+        if name.type == "keyword":
+            continue
+        where = (name.full_name or name.name, str(name.module_path), name.line, name.column)
+        seen.setdefault(where, name)
+    stubs = {where for where, name in seen.items() if overload_stub(name)}
+    implemented = {where[:2] for where in seen if where not in stubs}
+    for where in stubs:
+        if where[:2] in implemented:
+            del seen[where]
+    here = [
+        n
+        for n in seen.values()
+        if _same_file(n, path) and n.line is not None and (n.line - 1, n.column) <= (line, col)
+    ]
+    nearest = max(here, key=lambda n: (n.line, n.column), default=None)
+
+    def rank(name: Any) -> tuple[Any, ...]:
+        return (
+            name is not nearest,
+            not _same_file(name, path),
+            str(name.module_path or ""),
+            name.line or 0,
+            name.column or 0,
+            name.full_name or name.name,
+            name.type,
+        )
+
+    return sorted(seen.values(), key=rank)[:MAX_DEFINITIONS]
 
 
 #: Names whose signatures need their value inferred (is the variable callable?): that can
@@ -189,3 +254,8 @@ def section(record: dict[str, Any], document_path: str | None, language: str = "
         uri = Path(path).as_uri() if Path(path).is_absolute() else path
         where = f"Defined in [`{Path(path).name}` line {line + 1}]({uri}#L{line + 1})."
     return f"{text}\n\n{where}"
+
+
+def sections(records: list[dict[str, Any]], document_path: str | None, language: str = "en") -> str:
+    """The jedi part of a hover: one ``section`` per definition, ruled apart."""
+    return "\n\n---\n\n".join(section(record, document_path, language) for record in records)

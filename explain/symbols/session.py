@@ -135,12 +135,12 @@ class WorkerSession:
             if record["key"] not in self.defs:
                 self.defs.put(record)
         entries.sort(key=lambda entry: abs(entry[0] - doc.focus))
-        for line, col, end, key in entries:
-            doc.index.put(line, col, end, key)
+        for line, col, end, keys in entries:
+            doc.index.put(line, col, end, keys)
             if self.role == "requests":
-                self.out.queue(doc.uri, doc.version, [line, col, end, key], self.defs)
-            elif key is not None:
-                self.out.sent.add(key)
+                self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
+            else:
+                self.out.sent.update(keys)
 
     def _keep(self, doc: Doc) -> None:
         """Write the document's answers to disk for its next opening (the background worker

@@ -147,32 +147,33 @@ class Worker(WorkerSession):
 
     def _known(self, doc: Doc, line: int, col: int, complete: bool = False) -> bool:
         entry = doc.index.lines.get(line, {}).get(col)
-        if entry is None or entry[1] is None:
-            return entry is not None
-        record = self.defs.get(entry[1])
-        return record is not None and not (complete and record.get("provisional"))
+        if entry is None:
+            return False
+        records = self.defs.get_all(entry[1])
+        if records is None:
+            return False
+        return not (complete and any(r.get("provisional") for r in records))
 
-    def analyse(self, doc: Doc, line: int, col: int, end: int) -> str | None:
-        """jedi's definition at a name: its key (its record stored), or None."""
+    def analyse(self, doc: Doc, line: int, col: int, end: int) -> list[str]:
+        """jedi's definitions of a name: their keys (their records stored), in the order
+        the hover shows them; none when jedi has nothing to say."""
         self.activity.doing("name", subject=doc.line(line)[col:end], where=doc.label)
         script = self._script(doc)
-        key = None
+        keys = []
         try:
             fresh_limits(script)
-            for name in script.help(line + 1, col):
-                if name.type == "keyword":
-                    continue
+            for name in render.distinct(script.help(line + 1, col), doc.path, line, col):
                 key = render.definition_key(name)
                 if key not in self.defs:
                     record = render.definition(name, quick=self.role == "requests")
                     self.defs.put(record)
                     self._want_runtime_doc(record)
-                break
+                keys.append(key)
         except Exception as exc:  # jedi has rare internal errors on odd code: nothing to say
             print(f"prosepy jedi worker: {doc.label}:{line + 1}: {exc!r}", file=sys.stderr)
-            key = None
-        doc.index.put(line, col, end, key)
-        return key
+            keys = []
+        doc.index.put(line, col, end, keys)
+        return keys
 
     def step(self) -> None:
         """One unit of background work: parse a document, warm jedi up, or one name."""
@@ -201,15 +202,15 @@ class Worker(WorkerSession):
                 line, col = doc.urgent.pop()
                 if not self._known(doc, line, col, complete=True):
                     end = doc.word_end(line, col)
-                    key = self.analyse(doc, line, col, end)
-                    self.out.queue(doc.uri, doc.version, [line, col, end, key], self.defs)
+                    keys = self.analyse(doc, line, col, end)
+                    self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
                     return
             while (taken := doc.pending.take(doc.focus)) is not None:
                 line, col, end = taken
                 if self._known(doc, line, col):  # a hover asked for it meanwhile
                     continue
-                key = self.analyse(doc, line, col, end)
-                self.out.queue(doc.uri, doc.version, [line, col, end, key], self.defs)
+                keys = self.analyse(doc, line, col, end)
+                self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
                 return
             if not doc.announced:
                 doc.announced = True
@@ -240,14 +241,14 @@ class Worker(WorkerSession):
             return
         self._focus(uri, line)
         entry = doc.index.get(line, col)
-        if entry is None or (entry[1] is not None and entry[1] not in self.defs):
+        records = self.defs.get_all(entry[1]) if entry is not None else None
+        if entry is None or records is None:
             end = doc.word_end(line, col)
-            entry = (end, self.analyse(doc, line, col, end))
-        record = self.defs.get(entry[1])
-        reply.update(version=doc.version, entry=[line, col, entry[0], entry[1]])
-        reply["defs"] = [record] if record else []
-        if record:
-            self.out.sent.add(record["key"])
+            keys = self.analyse(doc, line, col, end)
+            entry, records = (end, tuple(keys)), self.defs.get_all(keys) or []
+        reply.update(version=doc.version, entry=[line, col, entry[0], list(entry[1])])
+        reply["defs"] = records
+        self.out.sent.update(record["key"] for record in records)
         self.out.flush()
         self.channel.send(reply)
 

@@ -17,19 +17,21 @@ from prosepy.explain.symbols.runtime_docs import library_dirs, wanted
 
 def test_edits_move_answers_below_and_drop_those_on_edited_lines() -> None:
     index = DocumentIndex()
-    index.put(0, 0, 4, "json")
-    index.put(5, 4, 9, "loads")
-    index.put(9, 0, 3, None)
+    index.put(0, 0, 4, ["json"])
+    index.put(5, 4, 9, ["json.loads", "pickle.loads"])
+    index.put(9, 0, 3, [])
     # two lines inserted after line 1 (an edit of line 2 that now spans three lines)
     index.apply([Edit(start=2, end=2, lines=3)])
-    assert index.get(0, 0) == (4, "json")
-    assert index.get(7, 4) == (9, "loads")
-    assert index.get(7, 6) == (9, "loads")  # anywhere on the name
-    assert index.get(11, 0) == (3, None)  # "jedi has nothing here" is kept too
+    assert index.get(0, 0) == (4, ("json",))
+    assert index.get(7, 4) == (9, ("json.loads", "pickle.loads"))
+    assert index.get(7, 6) == (9, ("json.loads", "pickle.loads"))  # anywhere on the name
+    assert index.get(11, 0) == (3, ())  # "jedi has nothing here" is kept too
     assert index.get(5, 4) is None
     index.apply([Edit(start=7, end=8, lines=1)])  # line 7 edited, line 8 joined into it
     assert index.get(7, 4) is None
-    assert index.get(10, 0) == (3, None)
+    assert index.get(10, 0) == (3, ())
+    with pytest.raises(TypeError):
+        index.put(0, 0, 4, "json")  # one key is a list of one
     assert shift_line(3, [Edit(0, 0, 2), Edit(4, 4, 1)]) is None
     assert shift_line(3, [Edit(0, 1, 1)]) == 2
 
@@ -47,9 +49,10 @@ def test_definitions_are_dropped_when_edited_and_moved_when_below() -> None:
     assert store.apply("/p/m.py", [Edit(start=15, end=15, lines=1)]) == {"b"}  # its body
     assert "b" not in store and len(store) == 2
     index = DocumentIndex()
-    index.put(0, 0, 1, "a")
-    index.put(1, 0, 1, "b")
+    index.put(0, 0, 1, ["a"])
+    index.put(1, 0, 1, ["c", "b"])  # one of its definitions was edited: the entry goes
     assert index.drop_keys({"b"}) == 1 and list(index.keys()) == ["a"]
+    assert store.get_all(["a", "c"]) == [above, elsewhere] and store.get_all(["a", "b"]) is None
 
 
 def test_pending_names_are_taken_nearest_the_focus_first() -> None:
@@ -162,8 +165,8 @@ def test_kept_answers_follow_the_lines_that_changed(tmp_path: Path) -> None:
     for line, col, name in ((2, 13, "loads"), (3, 13, "dumps")):
         record = render.definition(_help(source, line + 1, col, path))
         store.put(record)
-        index.put(line, col, col + len(name), record["key"])
-    index.put(0, 0, 6, None)  # `import`: nothing
+        index.put(line, col, col + len(name), [record["key"]])
+    index.put(0, 0, 6, [])  # `import`: nothing
     persist.save(tmp_path, path, source, index, store)
     same = persist.load(tmp_path, path, source)
     assert same is not None and sorted(e[:3] for e in same[0]) == [
@@ -207,5 +210,52 @@ def test_a_reopened_file_gets_its_kept_answers_before_jedi_starts(
     assert requests.env is None  # no jedi yet
     sent = [json.loads(line) for line in out.getvalue().splitlines()]
     entries = [e for m in sent if m["op"] == "answers" for e in m["entries"]]
-    (loads,) = [e for e in entries if e[3] and e[3].endswith(":loads:function")]
+    (loads,) = [e for e in entries if e[3] and e[3][0].endswith(":loads:function")]
     assert loads[:3] == [3, 13, 18]  # one line lower than where it was worked out
+
+
+OVERLOADED = '''\
+from typing import overload
+
+
+@overload
+def scale(value: int) -> int: ...
+@overload
+def scale(value: str) -> str: ...
+def scale(value):
+    """Twice the value."""
+    return value * 2
+
+
+def pick(flag):
+    if flag:
+        choice = 1
+    elif flag.startswith("x"):
+        choice = 2
+    else:
+        choice = 3
+    return choice
+
+
+scale(3)
+'''
+
+
+def test_definitions_are_distinct_and_ordered_from_the_cursor() -> None:
+    """An overloaded function is one definition (its implementation, which lists every
+    overload's signature); a variable assigned three times is three, the nearest one above
+    the cursor first, then the others by line."""
+    script = jedi.Script(OVERLOADED, path="/tmp/overloaded.py")
+    lines = OVERLOADED.splitlines()
+    call = lines.index("scale(3)")
+    (scale,) = render.distinct(script.help(call + 1, 0), "/tmp/overloaded.py", call, 0)
+    assert scale.line == 8 and [s.to_string() for s in scale.get_signatures()] == [
+        "scale(value: int) -> int",
+        "scale(value: str) -> str",
+    ]
+    ret = lines.index("    return choice")
+    names = script.help(ret + 1, 11)
+    ordered = render.distinct(names + names, "/tmp/overloaded.py", ret, 11)  # twice: once each
+    assert [n.line for n in ordered] == [19, 15, 17]
+    # seen from another file, the same definitions go by path and line
+    assert [n.line for n in render.distinct(names, "/tmp/other.py", ret, 11)] == [15, 17, 19]

@@ -187,8 +187,7 @@ async def symbol_section(
     path = _path_of(uri, document)
     answer = service.symbols.lookup(uri, version, line, start)
     if answer.known:
-        provisional = answer.record is not None and answer.record.get("provisional")
-        service.symbols.focus(uri, line, start if provisional else None)
+        service.symbols.focus(uri, line, start if answer.provisional else None)
         return service.symbols.section(answer, path, language)
     budget = ls.settings.explain.jedi_budget_ms / 1000
     future = service.symbols.request(uri, version, line, start, document.source)
