@@ -38,10 +38,13 @@ class Channel:
 
 
 def read_lines(stream: BinaryIO, inbox: queue.Queue[dict[str, Any]]) -> None:
-    """Put the server's messages into ``inbox`` (a thread's loop); "shutdown" at the end."""
+    """Put the server's messages into ``inbox`` (a thread's loop), each with the time it
+    arrived (``_arrived``, ``time.perf_counter()``); "shutdown" at the end."""
     for line in stream:
         try:
-            inbox.put(json.loads(line))
+            message = json.loads(line)
+            message["_arrived"] = time.perf_counter()
+            inbox.put(message)
         except ValueError:
             print(f"prosepy jedi worker: unreadable message {line[:80]!r}", file=sys.stderr)
     inbox.put({"op": "shutdown"})  # the server is gone

@@ -83,6 +83,8 @@ class SymbolService:
         self.parked: Parked[Document] = Parked()
         self.defs = DefinitionStore()
         self.requests: dict[int, concurrent.futures.Future[dict[str, Any]]] = {}
+        #: hovers waiting for an answer: request id -> (uri, version, line, col, future)
+        self.hovers: dict[int, tuple[str, Any, int, int, concurrent.futures.Future[Answer]]] = {}
         self.ids = itertools.count(1)
         self.epoch = 0
         self.config: dict[str, Any] = {"python": "", "root": None, "runtime_docs": True}
@@ -247,33 +249,51 @@ class SymbolService:
     def request(
         self, uri: str, version: Any, line: int, col: int, text: str
     ) -> concurrent.futures.Future[Answer]:
-        """Ask the requests worker for the name at ``col``; the future has its answer."""
+        """Ask the requests worker for the name at ``col``; the future has its answer, from
+        that worker's reply or from the background worker's answers, whichever comes
+        first. Cancelling it (the hover stopped waiting) withdraws the request: the
+        requests worker must not spend its time on a hover already answered, and the
+        name becomes the background worker's next (the next hover there wants it)."""
         answer: concurrent.futures.Future[Answer] = concurrent.futures.Future()
         with self.lock:
             self.sync(uri, version, text, focus=line)
-            self.focus(uri, line, col)
+            self.focus(uri, line)
             request_id = next(self.ids)
             raw: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
             self.requests[request_id] = raw
             message = {"op": "hover", "id": request_id, "uri": uri, "version": version}
             if not self._send({**message, "line": line, "col": col}, to="requests"):
                 self.requests.pop(request_id, None)
-                answer.set_running_or_notify_cancel()
-                answer.set_result(UNKNOWN)
+                self._settle(answer, UNKNOWN)
                 return answer
+            self.hovers[request_id] = (uri, version, line, col, answer)
 
-        def done(raw: concurrent.futures.Future[dict[str, Any]]) -> None:
-            if not answer.set_running_or_notify_cancel():
-                return  # the hover stopped waiting
+        def replied(raw: concurrent.futures.Future[dict[str, Any]]) -> None:
             try:
                 reply = raw.result()
             except Exception:
-                answer.set_result(UNKNOWN)
-                return
-            answer.set_result(self.lookup(uri, version, line, col) if "entry" in reply else UNKNOWN)
+                reply = {}
+            with self.lock:
+                found = self.lookup(uri, version, line, col) if "entry" in reply else UNKNOWN
+                self._settle(answer, found)
 
-        raw.add_done_callback(done)
+        def settled(answer: concurrent.futures.Future[Answer]) -> None:
+            with self.lock:
+                self.hovers.pop(request_id, None)
+                if answer.cancelled() and self.requests.pop(request_id, None) is not None:
+                    self._send({"op": "cancel", "id": request_id}, to="requests")
+                if answer.cancelled() or not answer.result().known or answer.result().provisional:
+                    self.focus(uri, line, col)  # the background worker's next name
+
+        raw.add_done_callback(replied)
+        answer.add_done_callback(settled)
         return answer
+
+    def _settle(self, answer: concurrent.futures.Future[Answer], found: Answer) -> None:
+        """Give a hover waiting on ``answer`` what was ``found``, unless it has its answer
+        already or stopped waiting (callers hold the lock: one of them settles it)."""
+        if not answer.done() and answer.set_running_or_notify_cancel():
+            answer.set_result(found)
 
     def names(
         self, text: str, path: str | None, line: int, col: int, timeout: float = 10.0
@@ -373,6 +393,11 @@ class SymbolService:
             at = shift_line(line, edits) if edits else line
             if at is not None:
                 doc.index.put(at, col, end, keys)
+        for waiting_uri, version, line, col, answer in list(self.hovers.values()):
+            if waiting_uri == uri:  # a hover waiting for a name the answers have
+                found = self.lookup(uri, version, line, col)
+                if found.known:
+                    self._settle(answer, found)
         if len(self.defs) > MAX_DEFINITIONS:
             self._forget_unused()
 

@@ -11,7 +11,8 @@ the documents parsed and answers a hover the other has not reached yet, without 
 behind a long analysis.
 
 In: ``configure`` (Python environment, project root), ``open`` (a document's text, also
-after edits), ``close``, ``focus``, ``hover`` and ``names`` (requests with an ``id``).
+after edits), ``close``, ``focus``, ``hover`` and ``names`` (requests with an ``id``),
+``cancel`` (a request whose hover no longer waits).
 Out: ``ready``, ``environment``, ``answers`` (entries and definitions), ``definition`` (a
 docstring that arrived later), ``reply``, ``busy`` and ``idle`` (what takes long right now).
 Every outgoing message carries the ``epoch`` of the last ``configure``. The documents and
@@ -33,10 +34,10 @@ from prosepy.explain.symbols.documents import Doc, Pending, import_names, list_n
 from prosepy.explain.symbols.runtime_docs import RuntimeDocs, wanted
 from prosepy.explain.symbols.scripts import fresh_limits
 from prosepy.explain.symbols.session import WorkerSession
+from prosepy.explain.symbols.warmup import WarmUp
 
 #: PROSEPY_JEDI_LOG=1: one line per step and request on stderr, with its duration.
 LOG = bool(os.environ.get("PROSEPY_JEDI_LOG"))
-WARM_UP = "import os\nimport re\nimport typing\nos.path.join('a')\nlen(str(super()))\n"
 
 
 class Worker(WorkerSession):
@@ -48,7 +49,7 @@ class Worker(WorkerSession):
         self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
         self.requests: list[dict[str, Any]] = []
         self.stopping = False
-        self.warm = False
+        self.warm_up = WarmUp()
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> None:
@@ -86,6 +87,8 @@ class Worker(WorkerSession):
                 self.stopping = True
             elif op in ("hover", "names"):
                 self.requests.append(message)
+            elif op == "cancel":  # the hover was answered without this worker
+                self.requests = [r for r in self.requests if r.get("id") != message.get("id")]
             else:
                 self._guard("request", self.handle, message)
             try:
@@ -105,12 +108,30 @@ class Worker(WorkerSession):
                 self.channel.send({"op": "reply", "id": reply_id, "error": repr(exc)})
         finally:
             if LOG:
-                elapsed = time.perf_counter() - started
-                print(f"{elapsed:8.4f} s {what} {self.activity.what()}", file=sys.stderr)
+                self._log(what, started, args[0] if args else None)
             self.activity.done()
 
+    def _log(self, what: str, started: float, message: Any) -> None:
+        """One line on stderr: when (monotonic, as the server's), which worker, how long,
+        what; for a message its op, and for a request how long it waited for its turn."""
+        now = time.perf_counter()
+        if isinstance(message, dict):
+            what = f"{what} {message.get('op')}"
+            if "id" in message:
+                what += f" #{message['id']} waited {started - message.get('_arrived', started):.3f}"
+        print(
+            f"{time.monotonic():.3f} {self.role[:4]} {now - started:7.4f} s {what} "
+            f"{self.activity.what()}",
+            file=sys.stderr,
+        )
+
+    def _warming(self) -> bool:
+        """The requests worker warms up whenever it has a moment (its hovers need it); the
+        background one only until the first document arrives (analysing it warms too)."""
+        return bool(self.warm_up) and (self.role == "requests" or not self.docs)
+
     def _has_work(self) -> bool:
-        if not self.warm:
+        if self._warming():
             return True
         return any(
             d.pending is None or d.pending.lines or not d.announced for d in self.docs.values()
@@ -135,6 +156,12 @@ class Worker(WorkerSession):
             self.out.sent.difference_update(message.get("keys", []))
         elif op == "_runtime_doc":
             self._runtime_doc(message["key"], message["doc"])
+
+    def configure(self, message: dict[str, Any]) -> None:
+        python = self.wanted_python
+        super().configure(message)
+        if self.wanted_python != python:
+            self.warm_up.restart()  # with the interpreter jedi reads now
 
     # -- jedi -----------------------------------------------------------------------------
     def _script(self, doc: Doc) -> Any:
@@ -178,26 +205,18 @@ class Worker(WorkerSession):
     def step(self) -> None:
         """One unit of background work: parse a document, warm jedi up, or one name."""
         docs = sorted(self.docs.values(), key=lambda d: d.uri != self.focus_uri)
-        if not self.warm:
-            if not docs:
-                self._warm_up()  # nothing to read yet: load jedi and the builtins' stubs
-                return
-            self.warm = True  # reading the first document warms jedi up as well
         for doc in docs:
-            if doc.pending is None:
-                if self.role == "requests" and doc.large:
-                    # parsed when a hover there asks: seconds of parsing here would hold up
-                    # every hover in the other documents (the background worker reads it)
-                    doc.pending, doc.announced = Pending(), True
-                    continue
-                doc.pending, doc.announced = Pending(), True  # if reading it fails: no retries
-                module = self._script(doc)._module_node
-                known = lambda line, col, doc=doc: self._known(doc, line, col)  # noqa: E731
-                if self.role == "requests":  # only what makes the first hovers quick
-                    doc.pending, doc.announced = import_names(module, known), True
-                else:
-                    doc.pending, doc.announced = list_names(doc, module, known), False
+            if doc.pending is None and not (self.role == "requests" and doc.large):
+                self._read(doc)
                 return
+        if self._warming():
+            env = self._environment()
+            self.activity.doing("starting")
+            self.warm_up.step(env.jedi, env.project)
+            return
+        for doc in docs:
+            if doc.pending is None:  # (a large one: the requests worker reads it when asked)
+                doc.pending, doc.announced = Pending(), True
             while doc.urgent:
                 line, col = doc.urgent.pop()
                 if not self._known(doc, line, col, complete=True):
@@ -218,17 +237,18 @@ class Worker(WorkerSession):
                 self.out.flush()
                 self.channel.send({"op": "analysed", "uri": doc.uri, "version": doc.version})
 
-    def _warm_up(self) -> None:
-        """Load jedi and the builtins' stubs before the first document needs them."""
-        import jedi
-
-        self.warm = True
-        env = self._environment()
-        self.activity.doing("starting")
-        script = jedi.Script(WARM_UP, environment=env.jedi)
-        for line, col in ((4, 8), (5, 0), (5, 4), (5, 8)):
-            for name in script.help(line, col)[:1]:
-                render.definition(name)
+    def _read(self, doc: Doc) -> None:
+        """Parse a document and list its names: every one (the background worker), or
+        those its imports define (the requests worker: they make the first hovers quick).
+        A large document is read by the requests worker only when a hover there asks:
+        seconds of parsing would hold up every hover in the other documents."""
+        doc.pending, doc.announced = Pending(), True  # if reading it fails: no retries
+        module = self._script(doc)._module_node
+        known = lambda line, col: self._known(doc, line, col)  # noqa: E731
+        if self.role == "requests":
+            doc.pending, doc.announced = import_names(module, known), True
+        else:
+            doc.pending, doc.announced = list_names(doc, module, known), False
 
     # -- requests -------------------------------------------------------------------------
     def hover(self, message: dict[str, Any]) -> None:
@@ -304,6 +324,15 @@ def main() -> int:
     role = sys.argv[1] if len(sys.argv) > 1 else "background"
     if role == "background" and hasattr(os, "nice"):
         os.nice(10)  # hovers and the editor come first
+    if role == "requests":
+        import jedi.settings
+
+        # To find ``items.append`` jedi infers ``items``, and for a list that means every
+        # ``append`` and ``extend`` call on it (the list's contents), which a hover's
+        # signature does not need: 0.7 s at one name of argparse.py. Without it the answers
+        # at the benchmark's 200 argparse and pandas positions were the same; where the
+        # contents do matter, the background worker's complete answer replaces this one.
+        jedi.settings.dynamic_array_additions = False
     worker = Worker(Channel(out), role)
     threading.Thread(target=read_lines, args=(sys.stdin.buffer, worker.inbox), daemon=True).start()
     worker.run()

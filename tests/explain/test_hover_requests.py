@@ -1,0 +1,113 @@
+"""How hovers and the two jedi workers share the work, without processes: a hover that
+stopped waiting withdraws its request (the requests worker drops it, the background worker
+takes the name), an answer from either worker settles a waiting hover, and the warm-up
+looks at names that exist."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import jedi
+import pytest
+
+from prosepy.explain.symbols import warmup
+from prosepy.explain.symbols.channel import Channel
+from prosepy.explain.symbols.client import SymbolService
+from prosepy.explain.symbols.worker import Worker
+
+URI = "file:///project/reader.py"
+TEXT = "import json\n\nvalue = json.loads('1')\n"
+
+
+def test_the_requests_worker_drops_a_withdrawn_request() -> None:
+    worker = Worker(Channel(io.BytesIO()), "requests")
+    for message in (
+        {"op": "hover", "id": 1, "uri": URI, "version": 1, "line": 2, "col": 13},
+        {"op": "hover", "id": 2, "uri": URI, "version": 1, "line": 2, "col": 8},
+        {"op": "cancel", "id": 1},
+    ):
+        worker.inbox.put(message)
+    worker._drain(block=False)
+    assert [request["id"] for request in worker.requests] == [2]
+
+
+@pytest.fixture
+def service(monkeypatch: pytest.MonkeyPatch) -> tuple[SymbolService, list[tuple[dict, str]]]:
+    """A service whose workers are the list of messages sent to them."""
+    sent: list[tuple[dict[str, Any], str]] = []
+    symbols = SymbolService()
+
+    def send(message: dict[str, Any], to: str = "both") -> bool:
+        sent.append((message, to))
+        return True
+
+    monkeypatch.setattr(symbols, "_send", send)
+    symbols.configure("", None)
+    symbols.opened(URI, "/project/reader.py", 1, TEXT)
+    return symbols, sent
+
+
+def _record(key: str) -> dict[str, Any]:
+    return {"key": key, "name": "loads", "kind": "function", "markdown": "def loads(s)"}
+
+
+def test_a_hover_that_stops_waiting_withdraws_its_request(service: Any) -> None:
+    symbols, sent = service
+    answer = symbols.request(URI, 1, 2, 13, TEXT)
+    (hover,) = [m for m, to in sent if m["op"] == "hover" and to == "requests"]
+    # asking is not yet a reason for the background worker to put the name first
+    assert not [m for m, to in sent if m["op"] == "focus" and m.get("col") is not None]
+    sent.clear()
+    assert answer.cancel()  # what asyncio.wait_for does when the budget runs out
+    assert ({"op": "cancel", "id": hover["id"]}, "requests") in sent
+    assert ({"op": "focus", "uri": URI, "line": 2, "col": 13}, "background") in sent
+    assert symbols.requests == {} and symbols.hovers == {}
+    # a reply that was on its way still serves the next hover
+    symbols._receive(
+        symbols.answerer,
+        {
+            "op": "reply",
+            "id": hover["id"],
+            "uri": URI,
+            "version": 1,
+            "entry": [2, 13, 18, ["json:loads"]],
+            "defs": [_record("json:loads")],
+            "epoch": symbols.epoch,
+        },
+    )
+    found = symbols.lookup(URI, 1, 2, 13)
+    assert found.known and found.records[0]["key"] == "json:loads"
+
+
+def test_the_background_workers_answer_settles_a_waiting_hover(service: Any) -> None:
+    symbols, sent = service
+    answer = symbols.request(URI, 1, 2, 13, TEXT)
+    other = symbols.request(URI, 1, 2, 0, TEXT)  # `value`: not in the answers below
+    symbols._receive(
+        symbols.analyser,
+        {
+            "op": "answers",
+            "uri": URI,
+            "version": 1,
+            "entries": [[2, 13, 18, ["json:loads"]]],
+            "defs": [_record("json:loads")],
+            "epoch": symbols.epoch,
+        },
+    )
+    assert answer.done() and answer.result().records == [_record("json:loads")]
+    assert not other.done()
+    # answered in full: the background worker is not asked to put it first
+    assert not [m for m, to in sent if m["op"] == "focus" and m.get("col") == 13]
+    assert list(symbols.hovers) == [max(symbols.requests)]
+
+
+def test_the_warm_up_looks_at_names_that_exist() -> None:
+    """Every warm-up name is one jedi finds (a name it cannot find would warm nothing)."""
+    steps = warmup.WarmUp()
+    found = []
+    while steps:
+        found.append(steps.step(jedi.InterpreterEnvironment(), None))
+    assert len(found) == len(warmup._NAMES) and None not in found
+    assert found[:2] == ["builtins.len", "builtins.isinstance"]
+    assert "builtins.list.append" in found and "builtins.dict.get" in found
