@@ -8,9 +8,12 @@ VS Code does), the edit applied, and the file run in a plain subprocess: passed 
 output is the expected one. The same cases go through a server with ``generate.check`` off
 and one with it on. Printed: passed/total and median seconds per request (code action to
 edit) for each, side by side, with the machine's load average; then every case's outcome.
+``--models`` runs the whole set once per model (a bundled model's id or a GGUF path), in the
+same run, for choosing the default by measurement; the first model with checking off is the
+anchor of the ratios.
 
     .venv/bin/python scripts/eval_requests.py [--only NAME,...] [--settings JSON]
-        [--modes off,on] [--out FILE.jsonl]
+        [--modes off,on] [--models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b] [--out FILE.jsonl]
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from drive import ServerClient, last_line, run_file, start_server  # noqa: E402
 from request_set import CASES, Case  # noqa: E402
+
+DEFAULT_MODEL = "configured model"
 
 
 def apply(text: str, edit: types.WorkspaceEdit, uri: str) -> str:
@@ -113,62 +118,89 @@ async def main() -> int:
     parser.add_argument("--modes", default="off,on", help="checking off and/or on")
     parser.add_argument("--settings", default="{}", help="more prosepy settings as JSON")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--models", default="", help="comma-separated model ids or GGUF paths (default: configured)"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     cases = [c for c in CASES if not args.only or c.name in args.only.split(",")]
     extra = json.loads(args.settings)
     load = os.getloadavg()
-    results: dict[str, list[dict[str, Any]]] = {}
+    results: dict[tuple[str, str], list[dict[str, Any]]] = {}
     out = args.out.open("w", encoding="utf-8") if args.out else None
-    for mode in args.modes.split(","):
-        options = {
-            "model": {"nThreads": args.threads, **extra.get("model", {})},
-            "generate": {
-                "maxTokens": 384,
-                "timeBudgetS": 600,
-                "check": mode == "on",
-                **extra.get("generate", {}),
-            },
-        }
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        client = await start_server("eval-requests", env, options)
-        folder = Path(tempfile.mkdtemp(prefix=f"prosepy-requests-{mode}-"))
-        results[mode] = []
+    models = [m for m in args.models.split(",") if m] or [extra.get("model", {}).get("path", "")]
+    for model in models:
+        for mode in args.modes.split(","):
+            options = {
+                "model": {"nThreads": args.threads, **extra.get("model", {}), "path": model},
+                "generate": {
+                    "maxTokens": 384,
+                    "timeBudgetS": 600,
+                    "check": mode == "on",
+                    **extra.get("generate", {}),
+                },
+            }
+            records = await run_cases(cases, options, mode, out)
+            results[(model or DEFAULT_MODEL, mode)] = records
+    print(
+        f"\n{len(cases)} requests, {args.threads} thread(s); load average at "
+        f"start {load[0]:.2f}, at end {os.getloadavg()[0]:.2f}\n"
+    )
+    print(table(results))
+    return 0
+
+
+def table(results: dict[tuple[str, str], list[dict[str, Any]]]) -> str:
+    """passed/total and median seconds per model and checking mode; ratios to the first row."""
+    lines = [
+        "| model | checking | passed | median s/request | vs first row |",
+        "|---|---|---|---|---|",
+    ]
+    base = 0.0
+    for (model, mode), records in results.items():
+        passed = sum(r["passed"] for r in records)
+        median = statistics.median([r["seconds"] for r in records] or [0.0])
+        base = base or median
+        ratio = f"{median / base:.2f}x" if base else "—"
+        lines.append(f"| {model} | {mode} | {passed}/{len(records)} | {median:.1f} | {ratio} |")
+    for where in ("module", "loop", "function", "method"):
+        parts = []
+        for (model, mode), records in results.items():
+            subset = [r for r in records if r["where"] == where]
+            parts.append(f"{model} {mode} {sum(r['passed'] for r in subset)}/{len(subset)}")
+        lines.append(f"- {where}: " + ", ".join(parts))
+    return "\n".join(lines)
+
+
+async def run_cases(
+    cases: list[Case], options: dict[str, Any], mode: str, out: Any
+) -> list[dict[str, Any]]:
+    """Every case through one server started with ``options``."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    client = await start_server("eval-requests", env, options)
+    folder = Path(tempfile.mkdtemp(prefix=f"prosepy-requests-{mode}-"))
+    label = options["model"]["path"] or DEFAULT_MODEL
+    records = []
+    try:
         for case in cases:
             record = await evaluate(case, client, folder)
             record["mode"] = mode
-            results[mode].append(record)
+            record["model"] = label
+            records.append(record)
             mark = "pass" if record["passed"] else "FAIL"
             print(
-                f"[{mode:3}] {case.name:14} {mark} {record['seconds']:6.1f} s  "
+                f"[{label[-4:]} {mode:3}] {case.name:14} {mark} {record['seconds']:6.1f} s  "
                 f"{record.get('progress', '')[:60]}  {record['why'][:70]}",
                 flush=True,
             )
             if out is not None:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 out.flush()
+    finally:
         await client.shutdown_async(None)
         client.exit(None)
         await client.stop()
-    model = extra.get("model", {}).get("path", "") or "bundled Qwen2.5-Coder-0.5B"
-    print(
-        f"\n{len(cases)} requests, model {model}, {args.threads} thread(s); load average at "
-        f"start {load[0]:.2f}, at end {os.getloadavg()[0]:.2f}\n"
-    )
-    print("| checking | passed | median s/request | vs checking off |")
-    print("|---|---|---|---|")
-    base = statistics.median([r["seconds"] for r in results.get("off", [])] or [0.0])
-    for mode, records in results.items():
-        passed = sum(r["passed"] for r in records)
-        median = statistics.median([r["seconds"] for r in records] or [0.0])
-        ratio = f"{median / base:.2f}x" if base else "—"
-        print(f"| {mode} | {passed}/{len(records)} | {median:.1f} | {ratio} |")
-    for where in ("module", "loop", "function", "method"):
-        parts = []
-        for mode, records in results.items():
-            subset = [r for r in records if r["where"] == where]
-            parts.append(f"{mode} {sum(r['passed'] for r in subset)}/{len(subset)}")
-        print(f"- {where}: " + ", ".join(parts))
+    return records
     return 0
 
 

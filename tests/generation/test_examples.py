@@ -107,3 +107,67 @@ def test_doctest_of_the_enclosing_method_and_class() -> None:
     )
     found = _gathered(text, 16)
     assert [e.expected for e in found] == ["6", "1"]
+
+
+def test_claims_in_words_need_a_literal_result() -> None:
+    doc = """Examples:
+    is_even(4) should return True.
+    is_even(3) returns False
+    is_even(10)   # returns True
+    is_even(7) = False
+    is_even(5) returns whatever the caller wants
+    is_even(2) should return is_even(0)
+    """
+    found = claim_examples(doc, "is_even")
+    assert [(e.source, e.expected) for e in found] == [
+        ("is_even(4)", "True"),
+        ("is_even(3)", "False"),
+        ("is_even(10)", "True"),
+        ("is_even(7)", "False"),
+    ]
+
+
+def test_a_formula_in_the_docstring_is_not_a_check() -> None:
+    doc = """The sequence: tri(1) = 3, tri(n) = 1 + n / 2 if n is even.
+    tri(3) returns [1, 3, 2, 8]
+    """
+    found = claim_examples(doc, "tri")
+    assert [(e.source, e.expected) for e in found] == [("tri(3)", "[1, 3, 2, 8]")]
+
+
+def test_input_and_output_written_out_become_calls_by_parameter_name() -> None:
+    text = '''def maximum(arr, k, reverse=False):
+    """The k largest.
+
+    Example 1:
+        Input: arr = [-3, -4, 5], k = 3
+        Output: [-4, -3, 5]
+    Example 2:
+        Input: arr = [4, -4, 4], k = 2
+
+        Output: [4, 4]  # both fours
+    Example 3:
+        Input: array = [1], k = 1
+        Output: [1]
+    Example 4:
+        Input: arr = [1, 2]
+        Output: [2]
+    For arr = [2, 1], k = 1 the output should be [2]
+    """
+    # nl: do it
+'''
+    found = _gathered(text, 18)
+    assert [(e.source, e.expected) for e in found] == [
+        ("maximum(arr=[-3, -4, 5], k=3)", "[-4, -3, 5]"),
+        ("maximum(arr=[4, -4, 4], k=2)", "[4, 4]"),
+        ("maximum(arr=[2, 1], k=1)", "[2]"),
+    ]  # `array` is no parameter, and example 4 leaves out the required `k`
+
+
+def test_a_methods_claims_are_not_checks_without_an_instance() -> None:
+    text = '''class Box:
+    def area(self, w, h):
+        """area(2, 3) == 6"""
+        # nl: multiply
+'''
+    assert _gathered(text, 3) == []
