@@ -63,6 +63,8 @@ MODES = {"back": "back to back", "paced": "paced", "first": "first hover after o
 PERCENTILES = ("p50", "p90", "p99", "max")
 #: BENCH_SHOW_MISSES=1: print both servers' hovers where prosepy's misses jls content.
 SHOW_MISSES = bool(os.environ.get("BENCH_SHOW_MISSES"))
+#: BENCH_SHOW_SLOW=N: print prosepy's N slowest hovers per mode (where, how long, what).
+SHOW_SLOW = int(os.environ.get("BENCH_SHOW_SLOW") or 0)
 
 
 class StdioServer:
@@ -376,6 +378,16 @@ def report(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> bool:
                         print(f"\n--- {mode} {label(path)}:{line + 1}:{column}")
                         print("jls:    ", repr(theirs[i][1][:300]))
                         print("prosepy:", repr(ours[i][1].split("---", 1)[-1][:300]))
+    for mode, prosepy, _ in runs if SHOW_SLOW else []:
+        print(f"\n{mode}: the {SHOW_SLOW} slowest hovers")
+        hovers = [
+            (seconds, label(path), spots[i], text)
+            for path, _, spots in plan
+            for i, (seconds, text) in enumerate(prosepy.results[path])
+        ]
+        for seconds, name, (line, column), text in sorted(hovers, reverse=True)[:SHOW_SLOW]:
+            jedi_part = text.split("\n\n---\n\n", 1)[-1][:90]
+            print(f"  {fmt(seconds):>9} {name}:{line + 1}:{column} {jedi_part!r}")
     print("\nLatency per hover (all files), prosepy / jedi-language-server in the same mode\n")
     print(
         f"| {'mode':<44} | "

@@ -121,12 +121,38 @@ def distinct(names: list[Any], path: str | None, line: int, col: int) -> list[An
 INFERRED_KINDS = {"statement", "param"}
 
 
+def _dotted(node: Any) -> bool:
+    """``name`` or ``a.b.c``: no call, subscript or operator."""
+    if node.type == "name":
+        return True
+    if node.type != "atom_expr" or node.children[0].type != "name":
+        return False
+    return all(t.type == "trailer" and t.children[0] == "." for t in node.children[1:])
+
+
+def alias(name: Any) -> bool:
+    """Whether ``name`` is defined as another name (``_len = len``, ``add = self.add``,
+    ``a, b = dict, tuple``): its value is that name's, quick to infer, and its signature
+    is what a reader wants."""
+    try:
+        statement = name._name.tree_name.get_definition()
+        if statement.type != "expr_stmt" or len(statement.children) != 3:
+            return False
+        value = statement.children[2]
+        if value.type in ("testlist_star_expr", "testlist"):
+            return all(_dotted(c) for c in value.children if c.type != "operator")
+        return _dotted(value)
+    except Exception:  # a compiled or otherwise tree-less name
+        return False
+
+
 def signature_lines(name: Any, infer: bool = True) -> list[str]:
     """``def f(a, b=2)`` per signature; the description when there is none (or when
-    ``infer`` is False and finding signatures would mean inferring a variable's value)."""
+    ``infer`` is False and finding signatures would mean inferring a variable's value,
+    unless the variable is an ``alias`` of another name)."""
     kind = name.type
     signatures = []
-    if infer or kind not in INFERRED_KINDS:
+    if infer or kind not in INFERRED_KINDS or alias(name):
         try:
             signatures = name.get_signatures()
         except Exception:  # jedi has rare internal errors on odd code
@@ -203,7 +229,7 @@ def definition(name: Any, doc: str | None = None, quick: bool = False) -> dict[s
         "end": end,
         "builtin": bool(name.in_builtin_module()),
         "header": "\n".join(signature_lines(name, infer=not quick)),
-        "provisional": quick and name.type in INFERRED_KINDS,
+        "provisional": quick and name.type in INFERRED_KINDS and not alias(name),
     }
     return with_doc(record, raw)
 

@@ -99,12 +99,20 @@ def test_records_read_like_jedi_language_servers_hovers() -> None:
 
 
 def test_quick_records_leave_out_what_needs_a_variables_value() -> None:
-    source = "def twice(x):\n    return 2 * x\n\nf = twice\nf(3)\n"
-    full = render.definition(_help(source, 5, 0))
-    quick = render.definition(_help(source, 5, 0), quick=True)
+    source = (
+        "def twice(x):\n    return 2 * x\n\ndef pick(g):\n    return g\n\n"
+        "f = pick(twice)\ng, h = twice, pick\nf(3)\ng(h)\n"
+    )
+    full = render.definition(_help(source, 9, 0))
+    quick = render.definition(_help(source, 9, 0), quick=True)
     assert full["header"] == "statement twice(x)"  # f is callable: jedi-language-server's way
-    assert quick["header"] == "f = twice" and quick["provisional"]
+    assert quick["header"] == "f = pick(twice)" and quick["provisional"]
     assert not full["provisional"]
+    # another name under a new one: its value is that name's, which a quick answer has too
+    for line, col in ((10, 0), (10, 2)):
+        alias = render.definition(_help(source, line, col), quick=True)
+        assert alias == render.definition(_help(source, line, col))
+        assert not alias["provisional"] and alias["header"].startswith("statement ")
     # what a quick answer leaves out is said, not silently missing
     assert "value of `f`" in render.section(quick, None) and "still being worked out" in (
         render.section(quick, None)
