@@ -8,7 +8,9 @@ that is not there, waits for input, needs the network, or nothing calls the func
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +30,9 @@ _NETWORK = {
     "ProxyError",
 }
 _FILES = {"FileNotFoundError", "IsADirectoryError", "NotADirectoryError", "PermissionError"}
+#: A request that says its result is to be printed ("print the total", "打印", "输出").
+_ASKS_TO_PRINT = re.compile(r"\bprints?\b|打印|输出", re.IGNORECASE)
+PRINTED_NOTHING = "printed nothing, though the request asks to print"
 
 
 @dataclass
@@ -98,6 +103,8 @@ def judge(report: TrialReport, trial: Trial, request_text: str, file_text: str) 
     if report.failed_setup:
         return Verdict("failed", "an example's setup raised an error", report)
     if report.ran:
+        if _asks_to_print(request_text) and _printed_nothing(report, trial):
+            return Verdict("failed", PRINTED_NOTHING, report)
         return Verdict("ran", "ran without error", report)
     if trial.in_function:
         return Verdict(
@@ -107,6 +114,24 @@ def judge(report: TrialReport, trial: Trial, request_text: str, file_text: str) 
             report,
         )
     return Verdict("unchecked", "not checked: the code did not run", report)
+
+
+def _asks_to_print(request_text: str) -> bool:
+    return _ASKS_TO_PRINT.search(request_text) is not None
+
+
+def _printed_nothing(report: TrialReport, trial: Trial) -> bool:
+    """The program printed nothing at all though the candidate's own top-level lines do
+    something when run (a request for a function that prints is met by defining it)."""
+    if trial.in_function or report.stdout.strip() or report.printed:
+        return False
+    lines = trial.program.splitlines()[trial.code_start : trial.code_end]
+    try:
+        tree = ast.parse(textwrap.dedent("\n".join(lines)))
+    except SyntaxError:
+        return False
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+    return any(not isinstance(node, definitions) for node in tree.body)
 
 
 def feedback(verdict: Verdict, explain: str = "") -> str:
@@ -129,6 +154,11 @@ def feedback(verdict: Verdict, explain: str = "") -> str:
                 "already hold the data."
             )
         return "\n".join(parts)
+    if verdict.summary == PRINTED_NOTHING:
+        return (
+            "Running that code printed nothing, but the request asks to print the result. "
+            "Print it with print()."
+        )
     wrong = [e for e in report.examples if not e.passed]
     parts = ["Checking it against the examples failed:"]
     for example in wrong[:4]:

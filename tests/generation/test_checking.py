@@ -99,6 +99,29 @@ def test_samples_until_one_passes_the_request_example(trials: SandboxTrials) -> 
     assert temperatures == [0.0, 0.0, 0.7, 0.7]
 
 
+def test_asked_to_print_but_printed_nothing_is_repaired(trials: SandboxTrials) -> None:
+    text = "import math\n# nl: print the hypotenuse of a right triangle with sides 3 and 4\n"
+    model = Replies(
+        block("def hypotenuse(a, b):\n    return math.hypot(a, b)\n\nhypotenuse(3, 4)"),
+        block("print(math.hypot(3, 4))"),
+    )
+    generated = checked(model, trials).run(text, 1, "/tmp/triangle.py")
+    assert generated.answer.draft is not None
+    assert generated.answer.draft.code == "print(math.hypot(3, 4))"
+    verdict = generated.answer.verdict
+    assert verdict is not None and verdict.summary == "ran without error"
+    assert "printed nothing" in model.requests[1].messages[-1].content
+
+
+def test_a_function_that_prints_is_met_by_defining_it(trials: SandboxTrials) -> None:
+    text = "# nl: a function that prints a greeting for a name\n"
+    model = Replies(block("def greet(name):\n    print(f'Hello, {name}!')"))
+    generated = checked(model, trials).run(text, 0, "/tmp/greet.py")
+    verdict = generated.answer.verdict
+    assert verdict is not None and verdict.kind != "failed", verdict.summary
+    assert len(model.requests) == 1
+
+
 def test_a_function_nothing_calls_is_not_claimed_as_checked(trials: SandboxTrials) -> None:
     text = "def greet(name):\n    # nl: return a greeting for name\n"
     model = Replies(block("return f'Hello, {name}!'"))
