@@ -118,7 +118,8 @@ def test_a_function_that_prints_is_met_by_defining_it(trials: SandboxTrials) -> 
     model = Replies(block("def greet(name):\n    print(f'Hello, {name}!')"))
     generated = checked(model, trials).run(text, 0, "/tmp/greet.py")
     verdict = generated.answer.verdict
-    assert verdict is not None and verdict.kind != "failed", verdict.summary
+    assert verdict is not None
+    assert verdict.kind != "failed", verdict.summary
     assert len(model.requests) == 1
 
 
