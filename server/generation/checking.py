@@ -231,10 +231,12 @@ def check_answer(
     def remaining() -> float:
         return settings.time_budget_s - (time.monotonic() - start)
 
-    def ask(messages: list[ChatMessage], temperature: float) -> tuple[Draft | None, str]:
+    def ask(
+        messages: list[ChatMessage], temperature: float, seed: int | None = None
+    ) -> tuple[Draft | None, str]:
         nonlocal tokens
         try:
-            result = generator.call(messages, cancel, on_token, remaining(), temperature)
+            result = generator.call(messages, cancel, on_token, remaining(), temperature, seed)
         except ModelError as exc:
             logger.info("model failed during checking: %s", exc)
             return None, ""
@@ -260,13 +262,14 @@ def check_answer(
     examples = bool(first.trial.examples) if first is not None else None
     # 2. samples from the original prompt
     seen = {c.draft.code for c in candidates}
-    for _ in range(2 * total):
+    for sample in range(2 * total):
         if len(candidates) >= total or remaining() <= MIN_CALL_S:
             break
         if cancel is not None and cancel.cancelled:
             break
         phase(f"candidate {len(candidates) + 1} of {total}")
-        draft, reply = ask(list(job.prompt.messages), settings.sample_temperature)
+        # seeded: the same request gives the same candidates, run after run
+        draft, reply = ask(list(job.prompt.messages), settings.sample_temperature, sample + 1)
         if draft is None:
             continue
         if not candidates:

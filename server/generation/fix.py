@@ -259,7 +259,7 @@ def find_fix(
         )
         try:
             result = generator.call(
-                messages, cancel, None, generator.settings.time_budget_s, temperature
+                messages, cancel, None, generator.settings.time_budget_s, temperature, attempt
             )
         except ModelError as exc:
             return f"the model is not available: {exc}"

@@ -278,14 +278,17 @@ class Generator:
         on_token: TokenCallback | None,
         budget: float,
         temperature: float | None = None,
+        seed: int | None = None,
     ) -> GenerationResult:
-        """One model call with the generation settings (``temperature`` overrides theirs)."""
+        """One model call with the generation settings (``temperature`` overrides theirs;
+        ``seed`` makes a sample repeatable)."""
         request = GenerationRequest(
             messages=messages,
             max_tokens=self.settings.max_tokens,
             temperature=self.settings.temperature if temperature is None else temperature,
             grammar=self.grammar,
             time_budget_s=max(0.1, budget),
+            seed=seed,
         )
         return self.model(request, cancel, on_token)
 

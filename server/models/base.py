@@ -43,6 +43,9 @@ class GenerationRequest:
     grammar: str | None = None
     #: Wall-clock budget in seconds; generation ends with finish_reason "timeout" past it.
     time_budget_s: float | None = None
+    #: Seed of the sampler when ``temperature`` > 0 (None: the runtime picks one). The same
+    #: seed and prompt give the same sample with the same model and runtime on one machine.
+    seed: int | None = None
 
 
 @dataclass
@@ -73,13 +76,17 @@ class CancelToken:
 
 
 def chat_body(request: GenerationRequest) -> dict[str, Any]:
-    """A streamed OpenAI-style chat-completions body: messages, max_tokens, temperature."""
-    return {
+    """A streamed OpenAI-style chat-completions body: messages, max_tokens, temperature
+    (and the seed when one is set: llama.cpp's server, Ollama and vLLM honour it)."""
+    body: dict[str, Any] = {
         "messages": chat_dicts(request.messages),
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,
         "stream": True,
     }
+    if request.seed is not None:
+        body["seed"] = request.seed
+    return body
 
 
 def chat_dicts(messages: list[ChatMessage]) -> list[dict[str, str]]:

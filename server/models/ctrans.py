@@ -145,6 +145,7 @@ class CTransformersBackend:
             tokens,
             temperature=request.temperature if not greedy else 1.0,
             top_k=1 if greedy else 40,
+            seed=-1 if request.seed is None else request.seed,
             threads=self.threads,
             reset=True,
         )

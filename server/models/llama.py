@@ -116,6 +116,10 @@ class LlamaCppBackend:
         collector = StreamCollector(request, cancel, on_token)
         grammar = self._grammar(request.grammar) if request.grammar else None
         finish: FinishReason = "stop"
+        if request.seed is not None:
+            # a seeded sample must not start from the last prompt's cached state: evaluated
+            # in other batches, its numbers differ in the last digits and so does the sample
+            self.llm.reset()
         try:
             stream = self.llm.create_chat_completion(
                 messages=chat_dicts(request.messages),
@@ -124,6 +128,7 @@ class LlamaCppBackend:
                 stop=request.stop or None,
                 temperature=request.temperature,
                 grammar=grammar,
+                seed=request.seed,
             )
             try:
                 for chunk in stream:

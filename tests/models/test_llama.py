@@ -101,6 +101,17 @@ def test_time_budget_ends_generation(qwen: Backend) -> None:
     assert result.finish_reason == "timeout" and result.tokens == 0
 
 
+def test_a_seeded_sample_repeats_and_another_seed_differs(qwen: Backend) -> None:
+    def sample(seed: int) -> str:
+        ask = "Name a random fruit and a random number, then a random colour."
+        return qwen.generate(_request(ask, max_tokens=24, temperature=1.0, seed=seed)).text
+
+    first = sample(7)
+    assert sample(7) == first  # the checking's candidates are repeatable
+    others = {sample(seed) for seed in (8, 9, 10)}
+    assert others - {first}, "three other seeds all gave the very same sample"
+
+
 def _rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/statm") as fh:
         return int(fh.read().split()[1]) * 4096 / 2**20

@@ -131,6 +131,15 @@ def test_streams_tokens_and_sends_the_key_from_the_environment(base_url: str, ke
     backend.close()
 
 
+def test_a_sample_seed_is_sent_only_when_set(base_url: str, key_env: str) -> None:
+    backend = OpenAIBackend(_settings(base_url, key_env))
+    backend.generate(_request(max_tokens=64, temperature=0.7, seed=3))
+    assert Handler.requests[-1]["seed"] == 3 and Handler.requests[-1]["temperature"] == 0.7
+    backend.generate(_request(max_tokens=64))
+    assert "seed" not in Handler.requests[-1]
+    backend.close()
+
+
 def test_stop_sequences_and_max_tokens_are_enforced_locally(base_url: str, key_env: str) -> None:
     backend = OpenAIBackend(_settings(base_url, key_env))
     stopped = backend.generate(_request(stop=["print"]))
