@@ -118,6 +118,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=164, help="number of problems")
     parser.add_argument("--start", type=int, default=0, help="index of the first problem")
+    parser.add_argument(
+        "--tasks", default="", help="comma-separated problem numbers (instead of --start/--limit)"
+    )
     parser.add_argument("--threads", type=int, default=None, help="model threads")
     parser.add_argument("--max-tokens", type=int, default=512)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per scoring run")
@@ -127,6 +130,9 @@ def main() -> int:
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     problems = list(read_problems().values())[args.start : args.start + args.limit]
+    if args.tasks:
+        every = read_problems()
+        problems = [every[f"HumanEval/{n.strip()}"] for n in args.tasks.split(",") if n.strip()]
     settings: Settings = Settings()
     if args.settings:
         settings, errors = parse_settings(json.loads(args.settings))
@@ -210,7 +216,7 @@ def main() -> int:
     one = _median(first_generation)
     print()
     print(
-        f"HumanEval problems {args.start}..{args.start + n - 1} ({n}), model "
+        f"HumanEval problems {args.tasks or f'{args.start}..{args.start + n - 1}'} ({n}), model "
         f"{manager.status.model}, {settings.model.n_threads} thread(s), greedy first answer; "
         f"samples at temperature {settings.generate.sample_temperature}, "
         f"{settings.generate.candidates} candidates at most; load average at start "
