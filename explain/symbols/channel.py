@@ -105,29 +105,39 @@ class Activity:
         self.channel = channel
         #: [started, what, announced] of the step running now
         self.current: list[Any] | None = None
+        #: a step's end and the watchdog's announcement of it must not cross ("busy" sent
+        #: after that step's end would stay until another long step ends)
+        self.lock = threading.Lock()
         threading.Thread(target=self._watch, name="watchdog", daemon=True).start()
 
     def doing(self, kind: str, announce: bool = False, **what: Any) -> None:
         """The step starting now: "reading" (subject, lines), "name" (subject, where),
         "environment" (subject), "starting", "request". ``announce``: it is known to take
-        long, say so now (the watchdog may not get a turn while jedi parses)."""
-        self.current = [time.monotonic(), {"kind": kind, **what}, announce]
-        if announce:
-            self.channel.send({"op": "busy", "what": self.current[1]})
+        long, say so now (the watchdog may not get a turn while jedi parses). Within a
+        step that was announced, what it does next is announced too (and ``idle`` follows
+        at its end)."""
+        with self.lock:
+            previous = self.current
+            announce = announce or (previous is not None and previous[2])
+            self.current = [time.monotonic(), {"kind": kind, **what}, announce]
+            if announce:
+                self.channel.send({"op": "busy", "what": self.current[1]})
 
     def what(self) -> dict[str, Any]:
         current = self.current
         return current[1] if current else {}
 
     def done(self) -> None:
-        current, self.current = self.current, None
-        if current is not None and current[2]:
-            self.channel.send({"op": "idle"})
+        with self.lock:
+            current, self.current = self.current, None
+            if current is not None and current[2]:
+                self.channel.send({"op": "idle"})
 
     def _watch(self) -> None:
         while True:
             time.sleep(0.01)
-            current = self.current
-            if current and not current[2] and time.monotonic() - current[0] > ANNOUNCE_S:
-                current[2] = True
-                self.channel.send({"op": "busy", "what": current[1]})
+            with self.lock:
+                current = self.current
+                if current and not current[2] and time.monotonic() - current[0] > ANNOUNCE_S:
+                    current[2] = True
+                    self.channel.send({"op": "busy", "what": current[1]})

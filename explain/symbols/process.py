@@ -1,11 +1,14 @@
 """One jedi worker process (``python -m prosepy.explain.symbols.worker ROLE``) seen from the
 server: started on first use, restarted when it dies (a few times), messages read on a
-thread of its own."""
+thread of its own and written on another (a document's text does not fit in the pipe,
+and a busy worker drains it slowly: up to 0.13 s measured, which the event loop, where
+documents open and hovers ask, must not wait)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import subprocess
 import sys
 import threading
@@ -35,6 +38,8 @@ class WorkerProcess:
         self.receive = receive
         self.on_start = on_start
         self.proc: subprocess.Popen[bytes] | None = None
+        #: what the writer thread of the running process writes, in order (None: stop)
+        self.writes: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.restarts: list[float] = []
         self.ready = threading.Event()
@@ -63,22 +68,38 @@ class WorkerProcess:
             self.proc = subprocess.Popen(
                 self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
             )
+            self.writes = queue.SimpleQueue()
             threading.Thread(
                 target=self._read, args=(self.proc,), name=f"jedi-{self.role}", daemon=True
+            ).start()
+            threading.Thread(
+                target=self._write,
+                args=(self.proc, self.writes),
+                name=f"jedi-{self.role}-writer",
+                daemon=True,
             ).start()
         self.on_start(self)
         return True
 
     def send(self, message: dict[str, Any]) -> bool:
+        """Queue ``message`` for the worker (False when it cannot run)."""
         if not self.start():
             return False
-        proc = self.proc
-        try:
-            assert proc is not None and proc.stdin is not None
-            proc.stdin.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
-            return True
-        except (AssertionError, BrokenPipeError, OSError, ValueError):
-            return False
+        self.writes.put(json.dumps(message, separators=(",", ":")).encode() + b"\n")
+        return True
+
+    @staticmethod
+    def _write(proc: subprocess.Popen[bytes], writes: queue.SimpleQueue[bytes | None]) -> None:
+        stream = proc.stdin
+        assert stream is not None
+        while (data := writes.get()) is not None:
+            try:
+                view = memoryview(data)
+                while view:  # a raw pipe write may take only part of it
+                    written = stream.write(view)
+                    view = view[written or 0 :]
+            except (BrokenPipeError, OSError, ValueError):
+                return  # the worker is gone: the reader thread restarts it
 
     def stop(self, wait: float | None = None) -> None:
         """Ask the worker to leave (the background one keeps its answers first); with
@@ -88,11 +109,8 @@ class WorkerProcess:
             proc = self.proc
         if proc is None or proc.poll() is not None:
             return
-        try:
-            assert proc.stdin is not None
-            proc.stdin.write(b'{"op":"shutdown"}\n')
-        except Exception:
-            pass
+        self.writes.put(b'{"op":"shutdown"}\n')  # after what is queued
+        self.writes.put(None)
         if wait is not None:
             try:
                 proc.wait(timeout=wait)

@@ -105,7 +105,10 @@ async def test_names_are_analysed_before_the_first_hover(
 async def test_a_hover_while_jedi_reads_a_huge_file_says_what_is_loading(
     client: LanguageClient, tmp_path: Path
 ) -> None:
-    await client.initialize_session(initialize_params())
+    """The hovers wait up to 1 s: long enough for the hover in the huge file to reach the
+    worker whatever small step it is in (a hover that stops waiting withdraws its request),
+    and far less than reading the huge file takes."""
+    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1000}}))
     warm_uri = (tmp_path / "first.py").as_uri()
     open_uri(client, warm_uri, "import os\n\nhere = os.getcwd()\n")
     for _ in range(1200):  # until jedi has started

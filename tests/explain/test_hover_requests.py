@@ -111,3 +111,24 @@ def test_the_warm_up_looks_at_names_that_exist() -> None:
     assert len(found) == len(warmup._NAMES) and None not in found
     assert found[:2] == ["builtins.len", "builtins.isinstance"]
     assert "builtins.list.append" in found and "builtins.dict.get" in found
+
+
+def test_a_step_that_was_said_to_be_busy_says_when_it_ends() -> None:
+    """What the hover's loading note names is the worker's current step: a long step that
+    goes on to a quick part still ends with ``idle`` (it used to leave "busy" behind, and
+    the notes named a step long over)."""
+    import json
+
+    from prosepy.explain.symbols.channel import Activity
+
+    out = io.BytesIO()
+    activity = Activity(Channel(out))
+    activity.doing("reading", True, subject="`huge.py`", lines=60000)
+    activity.doing("name", subject="dumps", where="`huge.py`")
+    activity.done()
+    sent = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(m["op"], m.get("what", {}).get("kind")) for m in sent] == [
+        ("busy", "reading"),
+        ("busy", "name"),
+        ("idle", None),
+    ]
