@@ -295,29 +295,6 @@ class SymbolService:
         if not answer.done() and answer.set_running_or_notify_cancel():
             answer.set_result(found)
 
-    def names(
-        self, text: str, path: str | None, line: int, col: int, timeout: float = 10.0
-    ) -> list[tuple[str, str, str]] | None:
-        """jedi's completions at 1-based ``line``, ``col`` in the user's Python (for
-        generation's names in scope); None when the worker cannot answer in ``timeout``."""
-        future: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
-        with self.lock:
-            request_id = next(self.ids)
-            self.requests[request_id] = future
-            message = {"op": "names", "id": request_id, "text": text, "path": path}
-            if not self._send({**message, "line": line, "col": col}, to="requests"):
-                self.requests.pop(request_id, None)
-                return None
-        try:
-            reply = future.result(timeout)
-        except Exception:
-            return None
-        finally:
-            with self.lock:
-                self.requests.pop(request_id, None)
-        names = reply.get("names")
-        return [tuple(n) for n in names] if isinstance(names, list) else None
-
     def section(self, answer: Answer, path: str | None, language: str = "en") -> str | None:
         """The hover's jedi part: one section per definition."""
         if not answer.records:

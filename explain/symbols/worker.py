@@ -11,8 +11,8 @@ the documents parsed and answers a hover the other has not reached yet, without 
 behind a long analysis.
 
 In: ``configure`` (Python environment, project root), ``open`` (a document's text, also
-after edits), ``close``, ``focus``, ``hover`` and ``names`` (requests with an ``id``),
-``cancel`` (a request whose hover no longer waits).
+after edits), ``close``, ``focus``, ``hover`` (a request with an ``id``), ``cancel`` (a
+request whose hover no longer waits).
 Out: ``ready``, ``environment``, ``answers`` (entries and definitions), ``definition`` (a
 docstring that arrived later), ``reply``, ``busy`` and ``idle`` (what takes long right now).
 Every outgoing message carries the ``epoch`` of the last ``configure``. The documents and
@@ -85,7 +85,7 @@ class Worker(WorkerSession):
             op = message.get("op")
             if op == "shutdown":
                 self.stopping = True
-            elif op in ("hover", "names"):
+            elif op == "hover":
                 self.requests.append(message)
             elif op == "cancel":  # the hover was answered without this worker
                 self.requests = [r for r in self.requests if r.get("id") != message.get("id")]
@@ -150,8 +150,6 @@ class Worker(WorkerSession):
             self._focus(message["uri"], int(message["line"]), message.get("col"))
         elif op == "hover":
             self.hover(message)
-        elif op == "names":
-            self.names(message)
         elif op == "forget":
             self.out.sent.difference_update(message.get("keys", []))
         elif op == "_runtime_doc":
@@ -271,23 +269,6 @@ class Worker(WorkerSession):
         self.out.sent.update(record["key"] for record in records)
         self.out.flush()
         self.channel.send(reply)
-
-    def names(self, message: dict[str, Any]) -> None:
-        """Completions at a position (generation's names in scope), in the user's Python."""
-        import jedi
-
-        env = self._environment()
-        self.activity.doing("request")
-        script = jedi.Script(
-            message["text"], path=message.get("path"), project=env.project, environment=env.jedi
-        )
-        out = []
-        for name in script.complete(int(message["line"]), int(message["col"])):
-            try:
-                out.append([name.name, name.type, name.module_name])
-            except Exception:
-                continue
-        self.channel.send({"op": "reply", "id": message["id"], "names": out})
 
     # -- runtime docstrings ---------------------------------------------------------------
     def _want_runtime_doc(self, record: dict[str, Any]) -> None:
