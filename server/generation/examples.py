@@ -20,6 +20,7 @@ Pure text in, checks out: no model, no sandbox.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import textwrap
 from dataclasses import dataclass
@@ -191,9 +192,25 @@ def claim_examples(docstring: str, function: str) -> list[Example]:
             claim = _stated_claim(text, function, equals)
         if claim is None:
             continue
-        left, right = claim
+        left, right = claim[0], _PROSE_CONSTANTS.get(claim[1], claim[1])
+        if _free_names(left, function) or _free_names(right, function):
+            continue  # ``is_happy(abc) => False``: a placeholder, not a name the file defines
         found.append(Example(left, right, f"{left} == {right}"))
     return found
+
+
+#: Results docstrings spell in other languages' words: ``f(4) => true``.
+_PROSE_CONSTANTS = {"true": "True", "false": "False", "none": "None", "null": "None"}
+
+
+def _free_names(source: str, function: str) -> set[str]:
+    """Names ``source`` reads besides ``function`` and the builtins."""
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        return set()
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return {n for n in names if n != function and not hasattr(builtins, n)}
 
 
 def _keyword_call(function: str, assignments: str, parameters: Parameters) -> str | None:

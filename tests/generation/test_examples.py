@@ -171,3 +171,21 @@ def test_a_methods_claims_are_not_checks_without_an_instance() -> None:
         # nl: multiply
 '''
     assert _gathered(text, 3) == []
+
+
+def test_claims_with_placeholder_names_are_left_out_and_prose_constants_read() -> None:
+    doc = """Examples:
+    is_happy(a) => False
+    is_happy("abcd") => true
+    is_power(8, 2) => false
+    size(len("ab")) == 2
+    """
+    assert [(e.source, e.expected) for e in claim_examples(doc, "is_happy")] == [
+        ('is_happy("abcd")', "True")
+    ]
+    assert [(e.source, e.expected) for e in claim_examples(doc, "is_power")] == [
+        ("is_power(8, 2)", "False")
+    ]
+    assert [(e.source, e.expected) for e in claim_examples(doc, "size")] == [
+        ('size(len("ab"))', "2")
+    ]
