@@ -129,9 +129,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=None, help="write per-problem JSON lines")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
-    problems = list(read_problems().values())[args.start : args.start + args.limit]
+    every = read_problems()
+    problems = list(every.values())[args.start : args.start + args.limit]
     if args.tasks:
-        every = read_problems()
         problems = [every[f"HumanEval/{n.strip()}"] for n in args.tasks.split(",") if n.strip()]
     settings: Settings = Settings()
     if args.settings:

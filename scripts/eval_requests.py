@@ -201,7 +201,6 @@ async def run_cases(
         client.exit(None)
         await client.stop()
     return records
-    return 0
 
 
 if __name__ == "__main__":

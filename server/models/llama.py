@@ -116,7 +116,7 @@ class LlamaCppBackend:
         collector = StreamCollector(request, cancel, on_token)
         grammar = self._grammar(request.grammar) if request.grammar else None
         finish: FinishReason = "stop"
-        if request.seed is not None:
+        if request.seed is not None and request.temperature > 0:
             # a seeded sample must not start from the last prompt's cached state: evaluated
             # in other batches, its numbers differ in the last digits and so does the sample
             self.llm.reset()
