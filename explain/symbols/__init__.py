@@ -24,8 +24,9 @@ def symbol_markdown(
     as the hover shows them (``python``: the interpreter whose libraries jedi reads)."""
     import jedi
 
-    from prosepy.explain.symbols import render
+    from prosepy.explain.symbols import parso_cache, render
 
+    parso_cache.install()
     try:
         with JEDI_LOCK:
             environment = jedi.create_environment(python, safe=False) if python else None

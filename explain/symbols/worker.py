@@ -28,7 +28,7 @@ import threading
 import time
 from typing import Any
 
-from prosepy.explain.symbols import render
+from prosepy.explain.symbols import parso_cache, render
 from prosepy.explain.symbols.channel import FLUSH_S, Channel, read_lines
 from prosepy.explain.symbols.documents import Doc, Pending, import_names, list_names
 from prosepy.explain.symbols.runtime_docs import RuntimeDocs, wanted
@@ -303,6 +303,7 @@ def main() -> int:
     os.dup2(2, 1)  # whatever jedi or an imported library prints must not reach the protocol
     sys.stdout = sys.stderr
     role = sys.argv[1] if len(sys.argv) > 1 else "background"
+    parso_cache.install()  # the other worker and other servers read the same files
     if role == "background" and hasattr(os, "nice"):
         os.nice(10)  # hovers and the editor come first
     if role == "requests":

@@ -128,8 +128,9 @@ def names_in_scope(
     """Names jedi sees at the position, file-defined ones first, builtins left out."""
     import jedi
 
-    from prosepy.explain.symbols import JEDI_LOCK
+    from prosepy.explain.symbols import JEDI_LOCK, parso_cache
 
+    parso_cache.install()  # the jedi workers share parso's file cache
     with JEDI_LOCK:  # jedi is not thread-safe (generations run on executor threads)
         try:
             script = jedi.Script(source, path=path)
