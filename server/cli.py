@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         "explain",
         "print the explanation hover would show",
         "Explain in plain language what the code at a position does, as the editor's hover "
-        "does (without jedi's signature and docs).",
+        "does, followed by the signature and docs of the name there (jedi's, read without a "
+        "time budget).",
         [
             "prosepy explain script.py:4        # the statement on line 4",
             "prosepy explain script.py:4:10     # the expression at column 10",
