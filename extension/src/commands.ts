@@ -10,7 +10,8 @@ import { DoctorReport, ExplainResult, GENERATE_KIND, ServerCommand } from "./pro
 import { ReportDocuments } from "./reports";
 
 export interface CommandContext {
-  client(): LanguageClient | undefined;
+  /** The client once the latest start of the server has finished; undefined if it is not running. */
+  ready(): Promise<LanguageClient | undefined>;
   reports: ReportDocuments;
 }
 
@@ -30,12 +31,24 @@ function lspRange(range: vscode.Range): object {
   };
 }
 
-async function execute(ctx: CommandContext, command: string, arg: object | undefined, title: string): Promise<unknown> {
-  const client = ctx.client();
-  if (!client || !client.isRunning()) {
+/**
+ * The client, waiting first for a start in progress: a command run while the server is still
+ * starting (or while the extension activates because of this very command) would otherwise find
+ * no code action and no server command.
+ */
+async function readyClient(ctx: CommandContext): Promise<LanguageClient | undefined> {
+  const client = await ctx.ready();
+  if (!client) {
     void vscode.window.showErrorMessage("prosepy: the language server is not running.", "Restart server").then(
       (pick) => pick && vscode.commands.executeCommand("prosepy.editor.restartServer"),
     );
+  }
+  return client;
+}
+
+async function execute(ctx: CommandContext, command: string, arg: object | undefined, title: string): Promise<unknown> {
+  const client = await readyClient(ctx);
+  if (!client) {
     return undefined;
   }
   const offered = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
@@ -57,24 +70,37 @@ async function execute(ctx: CommandContext, command: string, arg: object | undef
   }
 }
 
+const GENERATE_ATTEMPTS = 3;
+
 /** Take the "Generate code" code action on the cursor's `# nl:` line, exactly as Ctrl+. would. */
-async function generate(): Promise<void> {
+async function generate(ctx: CommandContext): Promise<void> {
   const editor = pythonEditor();
-  if (!editor) {
+  const client = editor && (await readyClient(ctx));
+  if (!editor || !client) {
     return;
   }
   const line = editor.selection.active.line;
   const range = editor.document.lineAt(line).range;
-  const actions =
-    (await vscode.commands.executeCommand<vscode.CodeAction[]>(
-      "vscode.executeCodeActionProvider",
-      editor.document.uri,
-      range,
-      GENERATE_KIND,
-      10,
-    )) ?? [];
-  // "Generate code" comes before "Regenerate code" for the same request
-  const action = actions.find((a) => a.kind?.value === GENERATE_KIND);
+  let action: vscode.CodeAction | undefined;
+  // VS Code drops the answer, silently, when any extension registers a code action provider
+  // while the request runs (as the built-in ones do just after startup): ask again before
+  // telling the user there is nothing to generate.
+  for (let attempt = 0; attempt < GENERATE_ATTEMPTS && !action; attempt++) {
+    if (attempt > 0) {
+      client.info(`[client] generate: the editor returned no code action on line ${line + 1}; asking again`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const actions =
+      (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        "vscode.executeCodeActionProvider",
+        editor.document.uri,
+        range,
+        GENERATE_KIND,
+        10,
+      )) ?? [];
+    // "Generate code" comes before "Regenerate code" for the same request
+    action = actions.find((a) => a.kind?.value === GENERATE_KIND);
+  }
   if (!action) {
     void vscode.window.showInformationMessage(
       "prosepy: put the cursor on a `# nl: ...` comment that describes the code to write.",
@@ -98,7 +124,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const on = (id: string, fn: () => Promise<unknown>): vscode.Disposable =>
     vscode.commands.registerCommand(id, fn);
   return [
-    on("prosepy.editor.generate", () => generate()),
+    on("prosepy.editor.generate", () => generate(ctx)),
     on("prosepy.editor.runSelection", async () => {
       const editor = pythonEditor();
       if (!editor) return;

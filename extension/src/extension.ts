@@ -50,8 +50,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   /** The Python the running server was started with (for `prosepy model install`). */
   let serverPython: string | undefined;
 
+  /** Settles when the latest start or restart has finished, however it ended. */
+  let settled: Promise<unknown> = Promise.resolve();
+  const tracked = <T>(work: Promise<T>): Promise<T> => {
+    settled = work.catch(() => undefined);
+    return work;
+  };
+  /** The client once starting has finished (a restart begun meanwhile is waited for too). */
+  const ready = async (): Promise<LanguageClient | undefined> => {
+    let waited: Promise<unknown>;
+    do {
+      waited = settled;
+      await waited;
+    } while (waited !== settled);
+    const current = client;
+    if (!current || current.state === State.Stopped) return undefined;
+    try {
+      await current.start(); // resolves once the start has registered the server's features
+      return current;
+    } catch {
+      return undefined;
+    }
+  };
+
   let gaveUp = "";
-  const start = async (): Promise<void> => {
+  const start = (): Promise<void> => tracked(startServer());
+  const startServer = async (): Promise<void> => {
     gaveUp = "";
     statusBar.setServerState("starting");
     statusBar.update(NOT_LOADED);
@@ -89,7 +113,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       drawnInline: (uri, line) => results.drawn(uri, line),
     });
     next.onDidChangeState((e) => {
-      if (e.newState === State.Running) statusBar.setServerState("running");
+      // "running" comes before the client registers the server's features with the editor;
+      // the status bar (which users and tests take as "ready") waits for the start to finish
+      if (e.newState === State.Running) {
+        next.start().then(
+          () => statusBar.setServerState("running"),
+          () => undefined, // a failed start reports itself
+        );
+      }
       if (e.newState === State.Stopped) statusBar.setServerState("stopped", gaveUp);
     });
     next.onNotification(MODEL_STATUS, (status: ModelStatus) => {
@@ -179,7 +210,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       });
   };
 
-  const restart = async (): Promise<void> => {
+  const restart = (): Promise<void> => tracked(restartServer());
+  const restartServer = async (): Promise<void> => {
     const old = client;
     client = undefined;
     if (old) {
@@ -196,7 +228,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
 
   context.subscriptions.push(
-    ...registerCommands({ client: () => client, reports }),
+    ...registerCommands({ ready, reports }),
     vscode.commands.registerCommand("prosepy.editor.restartServer", restart),
     ...registerFirstUse(context, {
       installModel: async (python?: string) => {

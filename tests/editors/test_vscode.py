@@ -176,7 +176,9 @@ def test_vscode_first_use_with_only_the_vsix(tmp_path: Path) -> None:
     assert installed, "prosepy is not installed in the managed environment"
     # the progress notification showed what was happening, then the walkthrough was offered
     messages = seen["setup"]["messages"]
-    assert any("installing prosepy" in m or "collecting" in m for m in messages), messages
+    # sampled twice a second: which of pip's steps were on screen at those moments varies
+    pip_steps = re.compile(r"installing|collecting|downloading|processing")
+    assert any(pip_steps.search(m) for m in messages), messages
     assert "the model is installed" in seen["setup"]["ready"], seen["setup"]
     walkthrough = seen["setup"]["walkthrough"]
     for step in ("Install the model", "Check the setup", "Your first # nl: request"):

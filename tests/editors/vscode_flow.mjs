@@ -187,11 +187,11 @@ try {
   }
 
   if (steps.includes("generate_palette")) {
-    // the palette command takes the same code action as Ctrl+. would
+    // the palette command takes the same code action as Ctrl+. would; run at once, while the
+    // server may still be starting (the command waits for it, as a user would expect)
     await run("generate", async () => {
       const before = await editorText();
       await clickLine("nl:");
-      await page.locator(".statusbar-item", { hasText: "prosepy: model" }).first().waitFor();
       await palette("prosepy: Generate Code from Comment");
       const text = await poll("generated code in the editor", async () => {
         const now = await editorText();
