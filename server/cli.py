@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Install a bundled model, choose which GGUF file generates code, or check that the "
         "configured model loads. With no action, `status`.",
         [
-            "prosepy model install              # the default Qwen2.5-Coder-0.5B (~480 MB)",
+            "prosepy model install              # the default 0.5B model and its 1.5B fallback",
             "prosepy model install list         # the bundled models and which are installed",
             "prosepy model use ~/models/my.gguf # generate with another GGUF file",
             "prosepy model status",
@@ -190,7 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     install.add_argument(
-        "which", nargs="?", default="qwen2.5-coder-0.5b", help="bundled model id, or `list`"
+        "which",
+        nargs="?",
+        default="default",
+        help="bundled model id, `default` (the default model and its fallback), or `list`",
     )
     use = model_sub.add_parser(
         "use",

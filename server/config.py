@@ -47,6 +47,10 @@ class ModelSettings:
     #: Which build of llama.cpp runs GGUF models for the "llama-cpp" backend: "auto" is the
     #: prebuilt xllamacpp wheel (any CPU with AVX2, no compiler), else llama-cpp-python.
     runtime: Literal["auto", "xllamacpp", "llama-cpp-python"] = "auto"
+    #: A larger model asked when the first one's code fails its checks (generate.check):
+    #: a bundled model's id or a GGUF file for the local backends, a model the endpoint
+    #: serves for "openai". It loads in a process of its own on first need. Empty: none.
+    fallback: str = "qwen2.5-coder-1.5b"
     #: Unload the model after this many seconds without a request (its process ends and
     #: returns the memory; the next request loads it again). 0 keeps it loaded.
     idle_unload_s: float = 900.0

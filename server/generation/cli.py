@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from prosepy.server.config import Settings, parse_settings
+from prosepy.server.generation.escalation import Fallback
 from prosepy.server.generation.pipeline import Generator
 from prosepy.server.generation.requests import request_at
 from prosepy.server.generation.trials import SandboxTrials
@@ -69,6 +70,7 @@ def generate_command(args: argparse.Namespace) -> int:
     generator = Generator(
         manager.generate, settings.generate, lambda: manager.status.model, trials=trials
     )
+    fallback = Fallback(generator, settings.model)
     print(f"prosepy generate: {manager.status.model}", file=sys.stderr)
     try:
         generated = generator.run(
@@ -76,6 +78,7 @@ def generate_command(args: argparse.Namespace) -> int:
         )
     finally:
         manager.close()
+        fallback.close()
         trials.close()
     answer, placement = generated.answer, generated.placement
     if generated.job is None:
@@ -94,8 +97,8 @@ def generate_command(args: argparse.Namespace) -> int:
         + (" (after one repair)" if answer.repaired else ""),
         file=sys.stderr,
     )
-    if answer.checked is not None:
-        print(f"prosepy generate: checked: {answer.checked.story()}", file=sys.stderr)
+    if answer.check_story():
+        print(f"prosepy generate: checked: {answer.check_story()}", file=sys.stderr)
     for f in generated.findings:
         print(f"  review: line {f.line + 1}: {f.code} {f.message}", file=sys.stderr)
     return 0

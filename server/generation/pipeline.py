@@ -23,6 +23,7 @@ from prosepy.server.config import GenerateSettings
 from prosepy.server.generation.checking import Checked, PhaseCallback, check_answer
 from prosepy.server.generation.clean import NO_CODE, CleanError, Draft, clean_reply
 from prosepy.server.generation.context import FileContext, gather
+from prosepy.server.generation.escalation import escalate, needs_fallback
 from prosepy.server.generation.place import Placement, place
 from prosepy.server.generation.prompt import (
     AFTER_LINES,
@@ -81,10 +82,17 @@ class Answer:
     verdict: Verdict | None = None
     #: The candidates tried while checking, and the trial of the chosen one.
     checked: Checked | None = None
+    #: What the fallback model did, when it was asked ("" when it was not).
+    fallback_note: str = ""
 
     @property
     def ok(self) -> bool:
         return self.draft is not None
+
+    def check_story(self) -> str:
+        """What checking found, and what the fallback model did; "" when nothing was checked."""
+        parts = [self.checked.story()] if self.checked is not None else []
+        return "; ".join([*parts, self.fallback_note] if self.fallback_note else parts)
 
 
 @dataclass
@@ -142,6 +150,8 @@ class Generator:
         self.grammar = PYTHON_BLOCK if grammar is True else (grammar or None)
         self._cache: LRUCache[str, Answer] = LRUCache(maxsize=cache_size)
         self._lock = threading.Lock()
+        #: The larger model asked when this one's checked code fails (``escalation.py``).
+        self.fallback: Generator | None = None
 
     # -- the whole way --------------------------------------------------------------------
     def run(
@@ -172,12 +182,18 @@ class Generator:
         if on_phase is not None:
             on_phase("generating")
         answer = self.generate(job, cancel, on_token)
-        if answer.draft is None and self.checking and answer.finish_reason in ("stop", "length"):
-            if answer.replies and answer.message.startswith((NO_CODE, "the generated code")):
-                # no new code, or none that parses: candidates sampled may do better
-                self._check(job, answer, path, cancel, on_token, on_phase, language)
-        elif self.checking and answer.verdict is None:
-            self._check(job, answer, path, cancel, on_token, on_phase, language)
+        self.check_generated(job, answer, path, cancel, on_token, on_phase, language)
+        if self.fallback is not None and self.checking and needs_fallback(answer):
+            answer = escalate(
+                self,
+                job,
+                answer,
+                path,
+                cancel=cancel,
+                on_token=on_token,
+                on_phase=on_phase,
+                language=language,
+            )
         if answer.draft is None:
             return Generated(answer, job, message=answer.message)
         target = locate(job.request) if locate is not None else Target(text, job.request)
@@ -196,6 +212,32 @@ class Generator:
     @property
     def checking(self) -> bool:
         return self.settings.check and self.trials is not None
+
+    def check_generated(
+        self,
+        job: Job,
+        answer: Answer,
+        path: str | None,
+        cancel: CancelToken | None = None,
+        on_token: TokenCallback | None = None,
+        on_phase: PhaseCallback | None = None,
+        language: str = "en",
+    ) -> None:
+        """Check ``answer`` when checking is on and it has not been: its draft, or (no new
+        code, or none that parses) candidates sampled in its place."""
+        if not self.checking or answer.verdict is not None:
+            return
+        if answer.draft is None:
+            if answer.finish_reason not in ("stop", "length") or not answer.replies:
+                return
+            if not answer.message.startswith((NO_CODE, "the generated code")):
+                return
+        self._check(job, answer, path, cancel, on_token, on_phase, language)
+
+    def remember(self, job: Job, answer: Answer) -> None:
+        """Answer ``job`` with ``answer`` from now on (the cache)."""
+        with self._lock:
+            self._cache[job.key] = answer
 
     def _check(
         self,
@@ -269,6 +311,7 @@ class Generator:
             hit.model,
             verdict=hit.verdict,
             checked=hit.checked,
+            fallback_note=hit.fallback_note,
         )
 
     def call(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from prosepy.server.config import Settings
+from prosepy.server.generation.escalation import Fallback
 from prosepy.server.generation.pipeline import Generator
 from prosepy.server.generation.regions import Regions
 from prosepy.server.generation.trials import SandboxTrials
@@ -41,6 +42,8 @@ class Services:
     sandbox: SandboxManager
     #: `# nl:` request -> placed, reviewed code; answers the model with ``models``.
     generator: Generator
+    #: The larger model the generator asks when checked code fails (``model.fallback``).
+    fallback: Fallback
     #: Throwaway sandboxes that check generated code and fixes (never a document's session).
     trials: SandboxTrials
     #: Code inserted by generation, per document, followed through edits.
@@ -54,6 +57,7 @@ class Services:
         self.models.update_settings(new.model)
         self.sandbox.update_settings(new.run)
         self.generator.settings = new.generate
+        self.fallback.update(new.model)
         self.trials.update(new.run, new.generate.check_timeout_s)
 
 
@@ -63,12 +67,14 @@ def build_services(server: ProsepyServer) -> Services:
     models = ModelManager(server.settings.model, on_status=lambda s: _tell(listeners, s))
     settings = server.settings
     trials = SandboxTrials(settings.run, settings.generate.check_timeout_s)
+    generator = Generator(
+        models.generate, settings.generate, lambda: models.status.model, trials=trials
+    )
     services = Services(
         models=models,
         sandbox=SandboxManager(settings.run),
-        generator=Generator(
-            models.generate, settings.generate, lambda: models.status.model, trials=trials
-        ),
+        generator=generator,
+        fallback=Fallback(generator, settings.model),
         trials=trials,
         model_status_listeners=listeners,
     )
@@ -77,6 +83,7 @@ def build_services(server: ProsepyServer) -> Services:
     # ``shutdown``: without this every editor session left one or more in the temp folder.
     atexit.register(services.sandbox.shutdown)
     atexit.register(trials.close)
+    atexit.register(services.fallback.close)
     return services
 
 

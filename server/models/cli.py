@@ -33,9 +33,16 @@ def _install(which: str) -> int:
             print(f"{model.id:22} {state:14} {model.description}")
         return 0
     start = time.monotonic()
-    bundled.install(which, progress=lambda text: print(text, file=sys.stderr))
+    for model_id in _defaults() if which == "default" else [which]:
+        bundled.install(model_id, progress=lambda text: print(text, file=sys.stderr))
     print(f"done in {time.monotonic() - start:.1f} s", file=sys.stderr)
     return 0
+
+
+def _defaults() -> list[str]:
+    """The bundled default model, and the fallback model (``model.fallback``) by default."""
+    fallback = ModelSettings().fallback
+    return [bundled.DEFAULT_ID, *([fallback] if fallback in bundled.BUNDLED else [])]
 
 
 def _use(path_text: str) -> int:

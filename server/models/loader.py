@@ -13,7 +13,7 @@ from pathlib import Path
 from prosepy.server.config import ModelSettings
 from prosepy.server.models import bundled
 from prosepy.server.models.base import Backend
-from prosepy.server.models.scripted import ScriptedBackend, scripted_path
+from prosepy.server.models.scripted import FALLBACK_PATH, ScriptedBackend, scripted_path
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 def describe(settings: ModelSettings) -> str:
     """A short name for the model these settings select (for status bars and logs)."""
     if scripted_path() is not None:
-        return f"scripted:{scripted_path().name}"  # type: ignore[union-attr]
+        role = ":fallback" if settings.path == FALLBACK_PATH else ""
+        return f"scripted:{scripted_path().name}{role}"  # type: ignore[union-attr]
     if settings.backend == "openai":
         return f"{settings.name or '(default)'} @ {settings.base_url or '(no base URL)'}"
     path, _ = bundled.resolve_model_path(settings.path)
@@ -54,7 +55,7 @@ def load_backend(settings: ModelSettings) -> Backend:
     """Load the model ``settings`` select; raises ``ModelError`` with a fix on any problem."""
     script = scripted_path()
     if script is not None:
-        return ScriptedBackend(script)
+        return ScriptedBackend(script, fallback=settings.path == FALLBACK_PATH)
     if settings.backend == "openai":
         from prosepy.server.models.openai_compat import OpenAIBackend
 

@@ -9,7 +9,10 @@ JSON file such as::
 Each ``generate`` streams the next reply (cycling) in small chunks through the same
 ``StreamCollector`` bookkeeping a real backend uses, honouring cancellation, stop sequences,
 ``max_tokens`` and the time budget. Every request is appended as one JSON line to
-``<file>.log`` so tests can inspect the prompts that were sent.
+``<file>.log`` so tests can inspect the prompts that were sent. A script with
+``"fallback_replies"`` also plays the larger model that generation falls back on
+(``model.fallback``), from those replies, logged to ``<file>.fallback.log``; without them
+there is no fallback model while the double is in use.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from prosepy.server.models.base import (
 )
 
 ENV_VAR = "PROSEPY_SCRIPTED_MODEL"
+#: ``model.path`` of the fallback model's settings while the double is in use.
+FALLBACK_PATH = "scripted:fallback"
 #: Chunks the size of real tokens: a word with its leading space, or a run of punctuation.
 _CHUNK = re.compile(r"\s*\w{1,6}|\s*[^\w\s]{1,3}|\s+")
 
@@ -44,10 +49,19 @@ def scripted_path() -> Path | None:
     return Path(value) if value else None
 
 
+def scripts_fallback(script: Path) -> bool:
+    """Whether the script also plays the fallback model."""
+    try:
+        data = json.loads(script.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "fallback_replies" in data
+
+
 class ScriptedBackend:
     """Replays ``replies`` from a JSON script; see the module docstring for the format."""
 
-    def __init__(self, script: str | Path) -> None:
+    def __init__(self, script: str | Path, fallback: bool = False) -> None:
         self.script = Path(script)
         try:
             data = json.loads(self.script.read_text(encoding="utf-8"))
@@ -56,15 +70,16 @@ class ScriptedBackend:
                 f"cannot read the scripted model {self.script}: {exc}",
                 f"fix or unset {ENV_VAR}",
             ) from exc
-        replies = data.get("replies") if isinstance(data, dict) else None
+        key = "fallback_replies" if fallback else "replies"
+        replies = data.get(key) if isinstance(data, dict) else None
         if not isinstance(replies, list) or not all(isinstance(r, str) for r in replies):
             raise ModelError(
-                f"{self.script}: 'replies' must be a list of strings", f"fix or unset {ENV_VAR}"
+                f"{self.script}: {key!r} must be a list of strings", f"fix or unset {ENV_VAR}"
             )
         self.replies: list[str] = replies or [""]
         self.token_delay_s = float(data.get("token_delay_s", 0.0))
-        self.name = f"scripted:{self.script.name}"
-        self.log_path = Path(str(self.script) + ".log")
+        self.name = f"scripted:{self.script.name}" + (":fallback" if fallback else "")
+        self.log_path = Path(str(self.script) + (".fallback.log" if fallback else ".log"))
         self._lock = threading.Lock()
         time.sleep(float(data.get("load_delay_s", 0.0)))  # lets tests watch "loading"
         if data.get("load_error"):

@@ -198,7 +198,7 @@ class GenerateActions(CodeActionProvider):
             progress.end_message = (
                 f"{answer.tokens} tokens in {answer.seconds:.1f} s"
                 + (" (cached)" if answer.cached else "")
-                + (f" · {answer.checked.story()}" if answer.checked is not None else "")
+                + (f" · {story}" if (story := answer.check_story()) else "")
                 if answer.draft is not None
                 else answer.message
             )
