@@ -213,19 +213,19 @@ export async function ensureServerEnvironment(
 }
 
 /**
- * `prosepy model install` in the given Python, its progress lines shown in a notification.
- * Fast when the model is already there (it is verified, not downloaded again).
+ * `prosepy model install` in the given Python (the default model and its fallback), its progress
+ * lines shown in a notification. Fast when they are there (verified, not downloaded again).
  */
 export function installModel(python: string, log: vscode.LogOutputChannel): Thenable<void> {
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: "prosepy: installing the model", cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: "prosepy: installing the models", cancellable: true },
     async (progress, token) => {
-      progress.report({ message: "Qwen2.5-Coder-0.5B-Instruct (about 480 MB, once)" });
+      progress.report({ message: "Qwen2.5-Coder 0.5B and the 1.5B fallback (about 1.6 GB, once)" });
       await stream(
         python,
         ["-m", "prosepy.server", "model", "install"],
         log,
-        (line) => progress.report({ message: line.replace(/^qwen[^:]*:\s*/, "").slice(0, 120) }),
+        (line) => progress.report({ message: line.replace(/^qwen2\.5-coder-/, "").slice(0, 120) }),
         token,
       );
     },

@@ -18,6 +18,7 @@ from prosepy.server.config import ModelSettings
 from prosepy.server.doctor import Check
 from prosepy.server.models import bundled
 from prosepy.server.models.base import ChatMessage, GenerationRequest, ModelError
+from prosepy.server.models.fallback import fallback_settings
 from prosepy.server.models.grammars import PYTHON_BLOCK
 
 SECTION = "model"
@@ -144,12 +145,28 @@ def _rss_mb(pid: int) -> float | None:
     return None
 
 
-def _optional_models() -> Check:
-    big = bundled.BUNDLED["qwen2.5-coder-1.5b"]
-    if bundled.bundled_path(big.id).is_file():
-        return Check(SECTION, big.id, "ok", f"installed: {bundled.bundled_path(big.id)}")
+def _fallback_check(model: ModelSettings) -> Check:
+    """The larger model generation asks when checked code fails (``model.fallback``)."""
+    chosen = fallback_settings(model)
+    if chosen is None:
+        why = "model.fallback is empty" if not model.fallback.strip() else "not larger"
+        return Check(SECTION, "fallback model", "ok", f"none ({why})")
+    if model.backend == "openai":
+        return Check(SECTION, "fallback model", "ok", f"{chosen.name} at the same endpoint")
+    path, _ = bundled.resolve_model_path(chosen.path)
+    if path.is_file():
+        return Check(SECTION, "fallback model", "ok", f"{model.fallback}: {path}")
+    how = (
+        f"prosepy model install {model.fallback}"
+        if model.fallback in bundled.BUNDLED
+        else "fix model.fallback"
+    )
     return Check(
-        SECTION, big.id, "ok", f"optional, not installed (`prosepy model install {big.id}`)"
+        SECTION,
+        "fallback model",
+        "warn",
+        f"{model.fallback} is not there: where the first model's code fails its checks, "
+        f"that code is kept (`{how}` to have the larger model try)",
     )
 
 
@@ -162,12 +179,13 @@ def doctor_checks(settings: object, load: bool = True) -> list[Check]:
         checks.append(Check(SECTION, "endpoint", "ok", f"{model.base_url} ({model.name})"))
         if load:
             checks.append(_probe_load(model))
+        checks.append(_fallback_check(model))
         return checks
     files, loadable = _file_checks(model)
     checks.extend(files)
     if loadable and load:
         checks.append(_probe_load(model))
-    checks.append(_optional_models())
+    checks.append(_fallback_check(model))
     return checks
 
 

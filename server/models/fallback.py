@@ -23,11 +23,11 @@ def fallback_settings(settings: ModelSettings) -> ModelSettings | None:
     the same model as the first, a bundled id with the "openai" backend (an endpoint
     serves its own models), or a local file no larger than the first model's."""
     wanted = settings.fallback.strip()
+    if not wanted:
+        return None
     script = scripted_path()
     if script is not None:  # the test double plays both models, or there is no fallback
         return replace(settings, path=FALLBACK_PATH) if scripts_fallback(script) else None
-    if not wanted:
-        return None
     if settings.backend == "openai":
         if wanted in bundled.BUNDLED or wanted == settings.name:
             return None

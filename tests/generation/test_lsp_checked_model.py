@@ -207,3 +207,38 @@ async def test_no_edit_when_no_fix_can_be_checked(real: LanguageClient) -> None:
     assert fixed.edit is None
     await until(lambda: any("prosepy:" in m.message for m in real.messages))
     assert any("no fix" in m.message or "could not find" in m.message for m in real.messages)
+
+
+LARGER = MODEL.with_name("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+VOWEL = '''
+def get_closest_vowel(word):
+    """You are given a word. Your task is to find the closest vowel that stands between
+    two consonants from the right side of the word (case sensitive).
+
+    Vowels in the beginning and ending doesn't count. Return empty string if you didn't
+    find any vowel met the above condition.
+
+    You may assume that the given string contains English letter only.
+
+    Example:
+    get_closest_vowel("yogurt") ==> "u"
+    get_closest_vowel("FULL") ==> "U"
+    get_closest_vowel("quick") ==> ""
+    get_closest_vowel("ab") ==> ""
+    """
+    # nl: implement this function as its docstring describes
+'''
+
+
+@pytest.mark.skipif(not LARGER.is_file(), reason="`prosepy model install` installs the 1.5B model")
+async def test_the_larger_model_writes_what_the_small_one_could_not(real: LanguageClient) -> None:
+    # HumanEval/118: this 0.5B model's first answer, its repair and its samples all miss
+    # examples (seen in every HumanEval run); the 1.5B model's first answer passes all four.
+    doc = Doc(real, "vowel.py", VOWEL)
+    await generate(real, doc, VOWEL.count("\n") - 1)
+    (mark,) = marks(real, doc.uri)
+    assert mark.message == "generated code ✓ passed 4 of 4 examples, written by the larger model"
+    end = next(e for e in ends(real) if "tokens in" in e)
+    assert "the first model's code passed" in end, end
+    calls = "print(repr(get_closest_vowel('yogurt')), repr(get_closest_vowel('ab')))\n"
+    assert run(doc.text + calls).split() == ["'u'", "''"]
