@@ -15,19 +15,18 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from cachetools import LRUCache
 
 from prosepy.server.config import GenerateSettings
-from prosepy.server.generation.checking import Checked, PhaseCallback, check_answer
+from prosepy.server.generation.answers import Answer, Generated, Job, Locate, Target
+from prosepy.server.generation.checking import PhaseCallback, check_answer
 from prosepy.server.generation.clean import NO_CODE, CleanError, Draft, clean_reply
-from prosepy.server.generation.context import FileContext, gather
+from prosepy.server.generation.context import gather
 from prosepy.server.generation.escalation import escalate, needs_fallback
 from prosepy.server.generation.place import Placement, place
 from prosepy.server.generation.prompt import (
     AFTER_LINES,
-    Prompt,
     build_prompt,
     completion_messages,
     repair_messages,
@@ -35,7 +34,6 @@ from prosepy.server.generation.prompt import (
 from prosepy.server.generation.requests import NlRequest, request_at
 from prosepy.server.generation.review import Finding, review
 from prosepy.server.generation.trials import TrialRunner
-from prosepy.server.generation.verdict import Verdict
 from prosepy.server.lines import line_texts
 from prosepy.server.models.base import (
     CancelToken,
@@ -52,81 +50,6 @@ logger = logging.getLogger(__name__)
 ModelCall = Callable[
     [GenerationRequest, CancelToken | None, TokenCallback | None], GenerationResult
 ]
-
-
-@dataclass
-class Job:
-    """A request with everything gathered from the file at the time it was made."""
-
-    request: NlRequest
-    context: FileContext
-    prompt: Prompt
-    key: str
-    text: str
-
-
-@dataclass
-class Answer:
-    """The model's answer to one job: a draft to place, or a message saying why there is none."""
-
-    draft: Draft | None
-    message: str = ""
-    finish_reason: str = "stop"
-    tokens: int = 0
-    seconds: float = 0.0
-    cached: bool = False
-    model: str = ""
-    repaired: bool = False
-    replies: list[str] = field(default_factory=list)
-    #: What running the code showed (None: checking is off or was not possible to start).
-    verdict: Verdict | None = None
-    #: The candidates tried while checking, and the trial of the chosen one.
-    checked: Checked | None = None
-    #: What the fallback model did, when it was asked ("" when it was not).
-    fallback_note: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.draft is not None
-
-    def check_story(self) -> str:
-        """What checking found, and what the fallback model did; "" when nothing was checked."""
-        parts = [self.checked.story()] if self.checked is not None else []
-        return "; ".join([*parts, self.fallback_note] if self.fallback_note else parts)
-
-
-@dataclass
-class Target:
-    """Where the code goes once the model has answered: ``request`` in ``text``."""
-
-    text: str
-    request: NlRequest
-    #: Lines [start, end) of earlier generated code to replace (a regeneration).
-    replace: tuple[int, int] | None = None
-    #: The caller's version of ``text`` (an LSP document version), handed back untouched.
-    version: int | None = None
-
-
-#: Called once the model has answered: where the code goes now (the document may have
-#: changed meanwhile), or a message saying why it goes nowhere.
-Locate = Callable[[NlRequest], "Target | str"]
-
-
-@dataclass
-class Generated:
-    """What one :meth:`Generator.run` produced: the code placed and reviewed, or why not."""
-
-    answer: Answer
-    job: Job | None = None
-    target: Target | None = None
-    placement: Placement | None = None
-    findings: list[Finding] = field(default_factory=list)
-    #: Why nothing is to be inserted ("" when ``placement`` is ready to apply).
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.placement is not None and not self.message
 
 
 class Generator:
