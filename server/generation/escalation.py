@@ -90,6 +90,8 @@ def escalate(
         did = second.message or "no usable code"
     if second.message.startswith("the model is not available"):
         answer.fallback_note = f"the larger model was not available: {second.message}"
+    elif second.finish_reason in ("cancelled", "timeout"):
+        answer.fallback_note = f"the larger model was stopped: {second.message}"
     else:
         answer.fallback_note = f"the larger model did no better: {did}"
     logger.info("fallback model %s: %s", name, answer.fallback_note)

@@ -135,3 +135,21 @@ def test_a_cancelled_request_does_not_ask_the_larger_model(trials: SandboxTrials
     )
     assert not generated.ok
     assert second.requests == []
+
+
+def test_stopping_the_larger_model_keeps_the_first_answer(trials: SandboxTrials) -> None:
+    cancel = CancelToken()
+
+    def stopped(
+        request: GenerationRequest, token: CancelToken | None, on_token: TokenCallback | None
+    ) -> GenerationResult:
+        cancel.cancel("the user pressed Cancel")  # while the larger model writes
+        return GenerationResult("", 0, "cancelled", None, 0.0, "larger")
+
+    first = Replies(WRONG, WRONG, WRONG, WRONG)
+    generated = with_fallback(first, stopped, trials, candidates=2).run(
+        DOUBLED, 6, "/tmp/d.py", cancel=cancel
+    )
+    answer = generated.answer
+    assert answer.draft is not None and answer.draft.code == "return x + 2"
+    assert answer.fallback_note.startswith("the larger model was stopped: generation cancelled")
