@@ -12,6 +12,10 @@ Three ways to answer each problem, on the same problems in the same run:
   candidate runs in a throwaway sandbox against the examples in the problem's docstring
   only (doctests and ``f(x) == y`` lines the prompt shows), never the hidden tests; repair
   round and samples when it fails. Its time is the first generation plus the checking.
+- ``checked+fallback`` (added to ``checked`` when ``model.fallback`` names a model, as by
+  default): where the checked code still fails its examples or raises, the fallback model is
+  asked as the editor asks it (``escalation.py``); elsewhere the checked answer. Its time
+  includes the checked mode's. ``--settings '{"model": {"fallback": ""}}'`` leaves it out.
 
 Every final program runs with the problem's hidden tests in a plain subprocess, only to
 score it. The table: pass@1 and median seconds per problem for each mode, against the
