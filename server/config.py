@@ -106,9 +106,9 @@ class ExplainSettings:
 
     #: "auto" follows the client's locale from `initialize`.
     language: Literal["auto", "en", "zh"] = "auto"
-    #: How long a hover waits for jedi's signature and docs when the jedi worker has not
-    #: worked them out ahead of time; past it the hover says they are loading, and the next
-    #: hover of the name shows them (scripts/bench_hover.py).
+    #: How long a hover may take (counted from its arrival) waiting for jedi's signature and
+    #: docs when the jedi worker has not worked them out ahead of time; past it the hover says
+    #: they are loading, and the next hover of the name shows them (scripts/bench_hover.py).
     jedi_budget_ms: int = 40
     #: Longest answer of `prosepy.explainWithModel`, in tokens.
     model_max_tokens: int = 320

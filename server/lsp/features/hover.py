@@ -16,6 +16,7 @@ import asyncio
 import atexit
 import keyword
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -173,8 +174,11 @@ async def symbol_section(
     line: int,
     col: int,
     language: str,
+    started: float | None = None,
 ) -> str | None:
-    """jedi's section: from memory, else from the worker within the budget, else a note."""
+    """jedi's section: from memory, else from the worker within the budget, else a note.
+    The budget counts from ``started`` (when the hover began: the explanation's time is
+    part of what the user waits for)."""
     lines = document.lines
     text = lines[line].rstrip("\r\n") if line < len(lines) else ""
     start = word_start(text, col)
@@ -190,6 +194,8 @@ async def symbol_section(
         service.symbols.focus(uri, line, start if answer.provisional else None)
         return service.symbols.section(answer, path, language)
     budget = ls.settings.explain.jedi_budget_ms / 1000
+    if started is not None:
+        budget = max(0.0, started + budget - time.monotonic())
     future = service.symbols.request(uri, version, line, start, document.source)
     try:
         answer = await asyncio.wait_for(asyncio.wrap_future(future), budget)
@@ -206,6 +212,7 @@ async def build_hover(
     ls: ProsepyServer, params: types.HoverParams, service: HoverService
 ) -> str | None:
     """The hover's markdown for a position, or None when there is nothing to say."""
+    started = time.monotonic()
     uri = params.text_document.uri
     document = ls.workspace.get_text_document(uri)
     position = document.position_from_client_units(params.position)
@@ -218,7 +225,7 @@ async def build_hover(
         logger.exception("explaining %s:%s:%s failed", uri, line + 1, col)
     symbol = None
     try:
-        symbol = await symbol_section(ls, service, uri, document, line, col, language)
+        symbol = await symbol_section(ls, service, uri, document, line, col, language, started)
     except Exception:
         logger.exception("jedi hover failed")
     extras: list[str] = []
