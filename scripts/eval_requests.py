@@ -10,10 +10,11 @@ and one with it on. Printed: passed/total and median seconds per request (code a
 edit) for each, side by side, with the machine's load average; then every case's outcome.
 ``--models`` runs the whole set once per model (a bundled model's id or a GGUF path), in the
 same run, for choosing the default by measurement; the first model with checking off is the
-anchor of the ratios.
+anchor of the ratios. ``--modes off,alone,on`` adds checking without the fallback model
+(``model.fallback``), which ``on`` asks where the checked code still fails.
 
     .venv/bin/python scripts/eval_requests.py [--only NAME,...] [--settings JSON]
-        [--modes off,on] [--models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b] [--out FILE.jsonl]
+        [--modes off,alone,on] [--models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b] [--out FILE.jsonl]
 """
 
 from __future__ import annotations
@@ -115,7 +116,12 @@ async def evaluate(case: Case, client: ServerClient, folder: Path) -> dict[str, 
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated case names")
-    parser.add_argument("--modes", default="off,on", help="checking off and/or on")
+    parser.add_argument(
+        "--modes",
+        default="off,on",
+        help="off: no checking; on: checking, and the fallback model where it fails "
+        "(model.fallback); alone: checking without the fallback model",
+    )
     parser.add_argument("--settings", default="{}", help="more prosepy settings as JSON")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
@@ -136,10 +142,12 @@ async def main() -> int:
                 "generate": {
                     "maxTokens": 384,
                     "timeBudgetS": 600,
-                    "check": mode == "on",
+                    "check": mode != "off",
                     **extra.get("generate", {}),
                 },
             }
+            if mode == "alone":  # checking on, no fallback model
+                options["model"]["fallback"] = ""
             records = await run_cases(cases, options, mode, out)
             results[(model or DEFAULT_MODEL, mode)] = records
     print(
