@@ -12,21 +12,12 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.conftest import SERVER_COMMAND, initialize_params, server_env
 from tests.generation.lsp_util import DIR, Doc, actions, requests_logged, until
+from tests.generation.test_escalation import DOUBLED, RIGHT, WRONG
 
-WRONG = "```python\ndef double(x):\n    return x + 2\n```"
-RIGHT = "```python\ndef double(x):\n    return x * 2\n```"
 SCRIPT = DIR / "fallback.json"
 SCRIPT.write_text(json.dumps({"replies": [WRONG], "fallback_replies": [RIGHT]}))
 FALLBACK_LOG = DIR / "fallback.json.fallback.log"
-TEXT = (
-    "def double(x):\n"
-    '    """Twice x.\n'
-    "\n"
-    "    >>> double(4)\n"
-    "    8\n"
-    '    """\n'
-    "    # nl: return twice x\n"
-)
+TEXT = DOUBLED
 
 
 def _config() -> ClientServerConfig:
