@@ -116,6 +116,10 @@ class ExplainSettings:
     #: importing it in `run.python`'s interpreter (installed libraries only, never the
     #: project's own files); false shows only the docstrings written in the source.
     runtime_docs: bool = True
+    #: The workspace's most recently changed Python files that jedi analyses before they are
+    #: opened, when it has nothing else to do, so that their first hovers have the signature
+    #: and docs (a file's answers are kept on disk); 0 turns it off.
+    workspace_files: int = 4
 
 
 @dataclass
@@ -186,6 +190,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "output_bytes": (1024, 1 << 30),
     "disk_mb": (1, 1024 * 1024),
     "jedi_budget_ms": (1, 10000),
+    "workspace_files": (0, 100),
     "model_max_tokens": (16, 4096),
     "request_timeout_s": (1, 3600),
     "idle_unload_s": (0, 86400),

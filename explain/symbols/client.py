@@ -29,6 +29,7 @@ from prosepy.explain.symbols.index import (
     shift_record,
 )
 from prosepy.explain.symbols.process import WorkerProcess
+from prosepy.explain.symbols.workspace import DEFAULT_FILES
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,12 @@ class SymbolService:
         self.hovers: dict[int, tuple[str, Any, int, int, concurrent.futures.Future[Answer]]] = {}
         self.ids = itertools.count(1)
         self.epoch = 0
-        self.config: dict[str, Any] = {"python": "", "root": None, "runtime_docs": True}
+        self.config: dict[str, Any] = {
+            "python": "",
+            "root": None,
+            "runtime_docs": True,
+            "workspace_files": DEFAULT_FILES,
+        }
         self.configured = False
         #: The last ``environment`` message (python, version, error).
         self.environment: dict[str, Any] | None = None
@@ -144,9 +150,22 @@ class SymbolService:
         return sent
 
     # -- settings and documents -----------------------------------------------------------
-    def configure(self, python: str, root: str | None, runtime_docs: bool = True) -> None:
-        """Use ``python``'s environment ("" for the server's own); clears what jedi said."""
-        config = {"python": python or "", "root": root, "runtime_docs": runtime_docs}
+    def configure(
+        self,
+        python: str,
+        root: str | None,
+        runtime_docs: bool = True,
+        workspace_files: int = DEFAULT_FILES,
+    ) -> None:
+        """Use ``python``'s environment ("" for the server's own) for the project at ``root``
+        (its ``workspace_files`` most recently changed Python files are analysed before they
+        open); clears what jedi said."""
+        config = {
+            "python": python or "",
+            "root": root,
+            "runtime_docs": runtime_docs,
+            "workspace_files": workspace_files,
+        }
         with self.lock:
             if config == self.config and self.configured:
                 return

@@ -18,6 +18,7 @@ from prosepy.explain.symbols.environment import Environment
 from prosepy.explain.symbols.index import DefinitionStore, DocumentIndex, Edit
 from prosepy.explain.symbols.runtime_docs import RuntimeDocs
 from prosepy.explain.symbols.scripts import Scripts
+from prosepy.explain.symbols.workspace import DEFAULT_FILES, Prospects
 
 
 class WorkerSession:
@@ -38,6 +39,8 @@ class WorkerSession:
         self.runtime_docs: RuntimeDocs | None = None
         self.runtime_enabled = True
         self.kept: Path | None = None
+        #: the workspace's files, analysed before they open (``workspace``)
+        self.prospects = Prospects()
         self.out = Outbox(channel)
         self.activity = Activity(channel)
 
@@ -63,6 +66,8 @@ class WorkerSession:
         self.scripts.clear()
         self.out.clear()
         self.parked.clear()
+        files = message.get("workspace_files", DEFAULT_FILES)
+        self.prospects = Prospects(self.root, int(files) if isinstance(files, int) else 0)
         for doc in self.docs.values():
             doc.index = DocumentIndex()
             doc.pending = None
@@ -92,6 +97,7 @@ class WorkerSession:
             if "focus" in message:
                 doc.focus = int(message["focus"])
             self._load(doc)
+            self._adopt(doc)
         else:
             edits = [Edit.from_json(e) for e in raw_edits]
             doc.index.apply(edits)
@@ -141,6 +147,19 @@ class WorkerSession:
                 self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
             else:
                 self.out.sent.update(keys)
+
+    def _adopt(self, doc: Doc) -> None:
+        """Take the answers worked out for the file before it opened (``workspace``) that
+        the disk did not have; the server gets them as it gets kept ones."""
+        ahead = self.prospects.take(doc.path, doc.text)
+        if ahead is None:
+            return
+        for line, row in sorted(ahead.index.lines.items(), key=lambda i: abs(i[0] - doc.focus)):
+            for col, (end, keys) in row.items():
+                if doc.index.has(line, col) or self.defs.get_all(keys) is None:
+                    continue
+                doc.index.put(line, col, end, keys)
+                self.out.queue(doc.uri, doc.version, [line, col, end, list(keys)], self.defs)
 
     def _keep(self, doc: Doc) -> None:
         """Write the document's answers to disk for its next opening (the background worker

@@ -28,7 +28,7 @@ import threading
 import time
 from typing import Any
 
-from prosepy.explain.symbols import parso_cache, render
+from prosepy.explain.symbols import parso_cache, persist, render, workspace
 from prosepy.explain.symbols.channel import FLUSH_S, Channel, read_lines
 from prosepy.explain.symbols.documents import Doc, Pending, import_names, list_names
 from prosepy.explain.symbols.runtime_docs import RuntimeDocs, wanted
@@ -50,21 +50,27 @@ class Worker(WorkerSession):
         self.requests: list[dict[str, Any]] = []
         self.stopping = False
         self.warm_up = WarmUp()
+        #: when the worker last had something else to do than the workspace's files
+        self.last_busy = time.monotonic()
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> None:
         self.channel.send({"op": "ready", "pid": os.getpid()})
         while not self.stopping:
-            busy = bool(self.requests) or self._has_work()
+            busy = bool(self.requests) or self._has_work() or self._prospecting()
             self._drain(block=not busy)
             if self.out.entries:  # answers read from disk go out before any slow step
                 self.out.flush()
             if self.requests:  # the newest hover first: older ones were given up on
                 self._guard("request", self.handle, self.requests.pop())
+                self.last_busy = time.monotonic()
             elif self._has_work():
                 self._guard("name", self.step)
+                self.last_busy = time.monotonic()
                 if self.out.due():
                     self.out.flush()
+            elif self._prospecting():
+                self._guard("name", self._prospect)
             else:
                 self.out.flush()
         self.out.flush()
@@ -234,6 +240,48 @@ class Worker(WorkerSession):
                 self._keep(doc)
                 self.out.flush()
                 self.channel.send({"op": "analysed", "uri": doc.uri, "version": doc.version})
+                return
+
+    def _prospecting(self) -> bool:
+        """Whether to work on the workspace's files: the background worker, once it has had
+        nothing else to do for a while (the editor's start, a model loading, come first)."""
+        return (
+            self.role == "background"
+            and bool(self.prospects)
+            and not self._has_work()
+            and time.monotonic() - self.last_busy >= workspace.QUIET_S
+        )
+
+    def _prospect(self) -> None:
+        """One step on the workspace's files not open yet (``workspace``): list them, read
+        one, or analyse one of its names; nothing is sent (their documents take it when they
+        open), and a file's answers are kept on disk when it is done. The background worker
+        only: a step can take jedi a second (a library's first look), which a hover waiting
+        on the requests worker must not."""
+        ahead = self.prospects
+        if ahead.files is None:
+            self.activity.doing("starting")
+            ahead.list()
+            return
+        doc = ahead.doc
+        if doc is None:
+            path = ahead.files.pop(0)
+            if any(d.path == path for d in [*self.docs.values(), *self.parked.values()]):
+                return  # open, or opened and closed: analysed as a document
+            text = workspace.read(path)
+            if text is None or (self.kept and persist.load(self.kept, path, text) is not None):
+                return  # unreadable, or kept from an earlier session
+            doc = ahead.start(path, text)
+            self.activity.doing("reading", doc.lines > 1000, subject=doc.label, lines=doc.lines)
+            module = self._script(doc)._module_node
+            doc.pending = list_names(doc, module, lambda line, col: self._known(doc, line, col))
+            return
+        taken = doc.pending.take(0) if doc.pending is not None else None
+        if taken is None:
+            self.scripts.closed(doc.uri)  # (its inference state stays for the document)
+            self._keep(ahead.finish() or doc)
+            return
+        self.analyse(doc, *taken)
 
     def _read(self, doc: Doc) -> None:
         """Parse a document and list its names: every one (the background worker), or

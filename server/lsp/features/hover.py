@@ -257,7 +257,10 @@ class CursorFocus(CodeActionProvider):
 def _configure(server: ProsepyServer, service: HoverService) -> None:
     settings = server.settings
     root = server.workspace.root_path if server.workspace else None
-    service.symbols.configure(settings.run.python, root, settings.explain.runtime_docs)
+    explain = settings.explain
+    service.symbols.configure(
+        settings.run.python, root, explain.runtime_docs, explain.workspace_files
+    )
 
 
 def register(server: ProsepyServer) -> None:
@@ -295,7 +298,7 @@ def register(server: ProsepyServer) -> None:
     service.symbols.on_analysed = analysed
 
     def settings_changed(old: Settings, new: Settings) -> None:
-        _configure(server, service)  # a no-op unless run.python or runtimeDocs changed
+        _configure(server, service)  # a no-op unless one of its settings changed
 
     server.on_settings_changed(settings_changed)
 
