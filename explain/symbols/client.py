@@ -84,6 +84,8 @@ class SymbolService:
         self.parked: Parked[Document] = Parked()
         self.defs = DefinitionStore()
         self.requests: dict[int, concurrent.futures.Future[dict[str, Any]]] = {}
+        #: requests the requests worker has started working out with jedi
+        self.working: set[int] = set()
         #: hovers waiting for an answer: request id -> (uri, version, line, col, future)
         self.hovers: dict[int, tuple[str, Any, int, int, concurrent.futures.Future[Answer]]] = {}
         self.ids = itertools.count(1)
@@ -299,9 +301,16 @@ class SymbolService:
         def settled(answer: concurrent.futures.Future[Answer]) -> None:
             with self.lock:
                 self.hovers.pop(request_id, None)
+                started = request_id in self.working
                 if answer.cancelled() and self.requests.pop(request_id, None) is not None:
-                    self._send({"op": "cancel", "id": request_id}, to="requests")
-                if answer.cancelled() or not answer.result().known or answer.result().provisional:
+                    if not started:
+                        self._send({"op": "cancel", "id": request_id}, to="requests")
+                if answer.cancelled() and started:
+                    # jedi is on it in the requests worker (its reply is kept): the
+                    # background worker goes on with the names around it instead of
+                    # spending as long on the same one
+                    self.focus(uri, line)
+                elif answer.cancelled() or not answer.result().known or answer.result().provisional:
                     self.focus(uri, line, col)  # the background worker's next name
 
         raw.add_done_callback(replied)
@@ -327,13 +336,18 @@ class SymbolService:
             with self.lock:
                 pending = list(self.requests.values())
                 self.requests.clear()
+                self.working.clear()
             for future in pending:
                 if not future.done():
                     future.set_exception(RuntimeError("the jedi worker stopped"))
             return
         with self.lock:
             current = message.get("epoch") == self.epoch
+            if op == "working":
+                self.working.add(message.get("id", -1))
+                return
             if op == "reply":
+                self.working.discard(message.get("id", -1))
                 waiting = self.requests.pop(message.get("id", -1), None)
                 if current and message.get("entry") is not None:
                     entry = message["entry"]

@@ -14,7 +14,7 @@ In: ``configure`` (Python environment, project root), ``open`` (a document's tex
 after edits), ``close``, ``focus``, ``hover`` (a request with an ``id``), ``cancel`` (a
 request whose hover no longer waits).
 Out: ``ready``, ``environment``, ``answers`` (entries and definitions), ``definition`` (a
-docstring that arrived later), ``reply``, ``busy`` and ``idle`` (what takes long right now).
+docstring that arrived later), ``working`` (on a request, with jedi), ``reply``, ``busy`` and ``idle`` (what takes long right now).
 Every outgoing message carries the ``epoch`` of the last ``configure``. The documents and
 settings a worker follows are ``session``'s; here is what it does with them.
 """
@@ -309,6 +309,8 @@ class Worker(WorkerSession):
         entry = doc.index.get(line, col)
         records = self.defs.get_all(entry[1]) if entry is not None else None
         if entry is None or records is None:
+            # (a hover that stops waiting now leaves the name to this worker, not both)
+            self.channel.send({"op": "working", "id": message["id"]})
             end = doc.word_end(line, col)
             keys = self.analyse(doc, line, col, end)
             entry, records = (end, tuple(keys)), self.defs.get_all(keys) or []

@@ -80,6 +80,33 @@ def test_a_hover_that_stops_waiting_withdraws_its_request(service: Any) -> None:
     assert found.known and found.records[0]["key"] == "json:loads"
 
 
+def test_a_name_jedi_is_already_working_out_is_not_given_to_both_workers(service: Any) -> None:
+    """When the hover stops waiting while the requests worker has jedi on the name, the
+    background worker is not told to work the same name out next (as long again, for the
+    same answer): the reply still comes and is kept."""
+    symbols, sent = service
+    answer = symbols.request(URI, 1, 2, 13, TEXT)
+    (hover,) = [m for m, to in sent if m["op"] == "hover"]
+    symbols._receive(symbols.answerer, {"op": "working", "id": hover["id"], "epoch": symbols.epoch})
+    sent.clear()
+    assert answer.cancel()
+    assert not [m for m, _ in sent if m["op"] == "cancel"]
+    assert not [m for m, _ in sent if m["op"] == "focus" and m.get("col") is not None]
+    symbols._receive(
+        symbols.answerer,
+        {
+            "op": "reply",
+            "id": hover["id"],
+            "uri": URI,
+            "version": 1,
+            "entry": [2, 13, 18, ["json:loads"]],
+            "defs": [_record("json:loads")],
+            "epoch": symbols.epoch,
+        },
+    )
+    assert symbols.lookup(URI, 1, 2, 13).known and not symbols.working
+
+
 def test_the_background_workers_answer_settles_a_waiting_hover(service: Any) -> None:
     symbols, sent = service
     answer = symbols.request(URI, 1, 2, 13, TEXT)
