@@ -10,7 +10,10 @@ are pointed at (prosepy ``run.python``, jedi-language-server ``workspace.environ
 Modes, each with fresh servers; prosepy starts with nothing kept from earlier sessions (an
 empty ``PROSEPY_CACHE``): a first session. With ``--kept`` every mode runs prosepy once more
 with the answers an earlier session kept (it opened the files and waited until every name
-was analysed): the next day.
+was analysed): the next day. With ``--workspace`` every mode runs prosepy once more in a
+first session that opens the files only once prosepy has analysed the workspace's files
+ahead (``explain.workspaceFiles``; the project folder's one file is the pandas script): a
+file opened after the editor has been open a while.
 - back to back: open a file, wait the editor's hover delay (``--open-delay-ms``, VS Code's
   default 300 ms), then hover every position as fast as answers come;
 - paced: the same, ``--pause-ms`` (300) between hovers, like a person reading;
@@ -24,7 +27,8 @@ docstring are both in prosepy's hover. The goal: carried at
 >= 95% of them in every mode, p50 <= 10 ms, p99 <= 50 ms, ahead of jedi-language-server
 on every percentile. The machine's load average is printed before and after.
 
-    .venv/bin/python scripts/bench_hover.py [--positions 100] [--modes back,paced,first] [--kept]
+    .venv/bin/python scripts/bench_hover.py [--positions 100] [--modes back,paced,first]
+        [--kept] [--workspace]
 """
 
 from __future__ import annotations
@@ -206,6 +210,8 @@ class Run:
     """One server's hovers in one mode: per file, (seconds, text) per position."""
 
     results: dict[Path, list[tuple[float, str]]] = field(default_factory=dict)
+    #: seconds from the server's start to the first file's opening, when the run waited
+    waited: float | None = None
 
 
 def run_mode(
@@ -216,11 +222,21 @@ def run_mode(
     open_delay: float,
     pause: float,
     env: dict[str, str] | None = None,
+    workspace_kept: Path | None = None,
 ) -> Run:
+    """``workspace_kept``: open the files only once prosepy has kept answers there (it has
+    analysed the workspace's files: the pandas script)."""
     run = Run()
     server = StdioServer(command, env)
+    started = time.perf_counter()
     server.start(options)
     try:
+        while workspace_kept is not None and not list(workspace_kept.glob("hover/*/*.json")):
+            if time.perf_counter() - started > 600:
+                raise TimeoutError("prosepy did not analyse the workspace in 10 minutes")
+            time.sleep(0.1)
+        if workspace_kept is not None:
+            run.waited = time.perf_counter() - started
         for path, text, spots in plan:
             out = run.results.setdefault(path, [])
             if mode == "first":
@@ -425,6 +441,12 @@ def main() -> int:
         help="also run prosepy with the answers an earlier session kept (the next day)",
     )
     parser.add_argument(
+        "--workspace",
+        action="store_true",
+        help="also run prosepy in a first session that opens the files once it has analysed"
+        " the workspace (whose one file is the pandas script): the editor open a while",
+    )
+    parser.add_argument(
         "--baseline", default=None, help="also run this commit's server (before/after)"
     )
     args = parser.parse_args()
@@ -470,6 +492,12 @@ def main() -> int:
             before_env = server_env(tree, PROSEPY_CACHE=str(scratch / f"before-{mode}"))
             before = run_mode(command, options, plan, mode, delay, pause, before_env)
             runs.append((f"{MODES[mode]}, before ({args.baseline})", before, theirs))
+        if args.workspace:
+            quiet = scratch / f"workspace-{mode}"
+            env = {"PROSEPY_CACHE": str(quiet)}
+            ahead = run_mode(command, options, plan, mode, delay, pause, env, quiet)
+            label = f"{MODES[mode]}, first session, opened {ahead.waited:.0f} s after the start"
+            runs.append((label, ahead, theirs))
         if args.kept:
             again = scratch / f"kept-{mode}"
             shutil.copytree(kept, again)
