@@ -14,7 +14,8 @@ In: ``configure`` (Python environment, project root), ``open`` (a document's tex
 after edits), ``close``, ``focus``, ``hover`` (a request with an ``id``), ``cancel`` (a
 request whose hover no longer waits).
 Out: ``ready``, ``environment``, ``answers`` (entries and definitions), ``definition`` (a
-docstring that arrived later), ``working`` (on a request, with jedi), ``reply``, ``busy`` and ``idle`` (what takes long right now).
+docstring that arrived later), ``working`` (on a request, with jedi), ``reply``, ``busy``
+and ``idle`` (what takes long right now).
 Every outgoing message carries the ``epoch`` of the last ``configure``. The documents and
 settings a worker follows are ``session``'s; here is what it does with them.
 """
