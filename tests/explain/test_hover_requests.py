@@ -52,6 +52,13 @@ def _record(key: str) -> dict[str, Any]:
     return {"key": key, "name": "loads", "kind": "function", "markdown": "def loads(s)"}
 
 
+def _reply_loads(symbols: SymbolService, request_id: int) -> None:
+    """The requests worker's reply to request ``request_id``: `json.loads` at line 2."""
+    reply = {"op": "reply", "id": request_id, "uri": URI, "version": 1, "epoch": symbols.epoch}
+    entry = {"entry": [2, 13, 18, ["json:loads"]], "defs": [_record("json:loads")]}
+    symbols._receive(symbols.answerer, {**reply, **entry})
+
+
 def test_a_hover_that_stops_waiting_withdraws_its_request(service: Any) -> None:
     symbols, sent = service
     answer = symbols.request(URI, 1, 2, 13, TEXT)
@@ -64,18 +71,7 @@ def test_a_hover_that_stops_waiting_withdraws_its_request(service: Any) -> None:
     assert ({"op": "focus", "uri": URI, "line": 2, "col": 13}, "background") in sent
     assert symbols.requests == {} and symbols.hovers == {}
     # a reply that was on its way still serves the next hover
-    symbols._receive(
-        symbols.answerer,
-        {
-            "op": "reply",
-            "id": hover["id"],
-            "uri": URI,
-            "version": 1,
-            "entry": [2, 13, 18, ["json:loads"]],
-            "defs": [_record("json:loads")],
-            "epoch": symbols.epoch,
-        },
-    )
+    _reply_loads(symbols, hover["id"])
     found = symbols.lookup(URI, 1, 2, 13)
     assert found.known and found.records[0]["key"] == "json:loads"
 
@@ -92,18 +88,7 @@ def test_a_name_jedi_is_already_working_out_is_not_given_to_both_workers(service
     assert answer.cancel()
     assert not [m for m, _ in sent if m["op"] == "cancel"]
     assert not [m for m, _ in sent if m["op"] == "focus" and m.get("col") is not None]
-    symbols._receive(
-        symbols.answerer,
-        {
-            "op": "reply",
-            "id": hover["id"],
-            "uri": URI,
-            "version": 1,
-            "entry": [2, 13, 18, ["json:loads"]],
-            "defs": [_record("json:loads")],
-            "epoch": symbols.epoch,
-        },
-    )
+    _reply_loads(symbols, hover["id"])
     assert symbols.lookup(URI, 1, 2, 13).known and not symbols.working
 
 
