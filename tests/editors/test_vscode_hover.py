@@ -5,34 +5,28 @@ the first hover in a file opened later has jedi's signature at once. Screenshots
 
 from __future__ import annotations
 
-import sysconfig
 from pathlib import Path
 
 import pytest
 
 from prosepy.explain.symbols import persist
 from tests.editors import codeserver
+from tests.explain.test_hover_workspace_lsp import HOVER_LINE, SOURCE
 
 pytestmark = [
     pytest.mark.editor,
     pytest.mark.skipif(codeserver.missing() is not None, reason=str(codeserver.missing())),
 ]
 
-#: The first thousand lines of argparse.py, a file long enough that jedi, starting at its top
-#: when it opens, is nowhere near its end within a hover's wait.
-_ARGPARSE = (Path(sysconfig.get_paths()["stdlib"]) / "argparse.py").read_text(encoding="utf-8")
-LATER = _ARGPARSE[: _ARGPARSE.index("\nclass _StoreFalseAction") + 1]
-HOVER_LINE = "setattr(namespace, self.dest, values)"
-
 
 def test_vscode_a_workspace_file_opened_later_has_signatures_on_the_first_hover(
     tmp_path: Path,
 ) -> None:
-    files = {"notes.py": "total = 1 + 2\n", "cli_parser.py": LATER}
+    files = {"notes.py": "total = 1 + 2\n", "cli_parser.py": SOURCE}
     # a 1 ms wait for jedi: only answers worked out before the hover can be in it
     settings = {"prosepy.explain.jediBudgetMs": 1}
     kept_name = persist._file(Path("."), str(tmp_path / "workspace" / "cli_parser.py")).name
-    line = next(i for i, t in enumerate(LATER.splitlines()) if HOVER_LINE in t) + 1
+    line = next(i for i, t in enumerate(SOURCE.splitlines()) if HOVER_LINE in t) + 1
     with codeserver.code_server(tmp_path, files, settings) as cs:
         seen = cs.flow(
             [],

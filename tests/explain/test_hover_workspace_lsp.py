@@ -20,6 +20,8 @@ CACHE = Path(tempfile.mkdtemp(prefix="prosepy-workspace-tests-"))
 #: when the file opens, is nowhere near its end within a hover's wait.
 _ARGPARSE = (Path(sysconfig.get_paths()["stdlib"]) / "argparse.py").read_text(encoding="utf-8")
 SOURCE = _ARGPARSE[: _ARGPARSE.index("\nclass _StoreFalseAction") + 1]
+#: The line hovered, near the end: its `setattr`.
+HOVER_LINE = "setattr(namespace, self.dest, values)"
 
 
 @pytest_lsp.fixture(
@@ -54,7 +56,7 @@ async def test_a_workspace_file_has_its_signatures_on_the_first_hover(
     assert list(CACHE.glob("hover/*/*.json")), "the workspace file was not analysed"
 
     lines = SOURCE.splitlines()
-    line = max(i for i, text in enumerate(lines) if "setattr(namespace, self.dest, values)" in text)
+    line = max(i for i, text in enumerate(lines) if HOVER_LINE in text)
     column = lines[line].index("setattr")
     open_uri(client, path.as_uri(), SOURCE)
     await asyncio.sleep(0.3)  # the editor's hover delay
