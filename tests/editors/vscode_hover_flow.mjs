@@ -5,13 +5,17 @@
 // Environment: URL, FILE (opened first), SCREENSHOTS, SHOT_PREFIX, PLAYWRIGHT_DIR, PROFILE_DIR
 // (as for vscode_flow.mjs); LATER (the file opened once its answers are kept), KEPT (the folder
 // of kept answers, $PROSEPY_CACHE/hover), KEPT_NAME (the kept file's name for LATER),
-// HOVER_LINE and HOVER_TOKEN (where to hover in LATER), EXPECT (text the hover must hold).
+// HOVER_AT (its line number), HOVER_LINE and HOVER_TOKEN (where to hover in LATER).
 // Prints one JSON object on the last line of stdout: what each step saw.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { openWorkbench, poll } from "./flow_lib.mjs";
 
 const env = process.env;
+// a missing name would match any row of the explorer: say which is missing instead
+for (const name of ["FILE", "LATER", "KEPT", "KEPT_NAME", "HOVER_AT", "HOVER_LINE", "HOVER_TOKEN"]) {
+  if (!env[name]) throw new Error(`vscode_hover_flow.mjs needs ${name} in its environment`);
+}
 const { browser, page, seen, shot, step } = await openWorkbench(
   env.URL,
   env.SCREENSHOTS,
