@@ -9,12 +9,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from prosepy.explain.symbols import bindings
 from prosepy.explain.symbols.index import DocumentIndex
 
 #: Documents longer than this are analysed only around where the user is reading ...
 LARGE_LINES = 5000
 #: ... within this many lines of it.
 LARGE_WINDOW = 300
+#: Lines above the reading place count this many times their distance when choosing the
+#: next name to analyse (``Pending.take``).
+ABOVE = 3
 #: Closed documents whose answers are kept in memory for a reopening.
 MAX_PARKED = 8
 
@@ -69,12 +73,14 @@ class Pending:
         self.by_line[line].append((col, end))
 
     def take(self, near: int) -> tuple[int, int, int] | None:
-        """(line, column, end column) of a name on the line nearest ``near``."""
+        """(line, column, end column) of a name on the line nearest ``near``, counting
+        lines above it ``ABOVE`` times over: people read down, so the names below the last
+        hover are the likelier next ones."""
         if not self.lines:
             return None
         at = bisect.bisect_left(self.lines, near)
         candidates = [self.lines[i] for i in (at - 1, at) if 0 <= i < len(self.lines)]
-        line = min(candidates, key=lambda c: abs(c - near))
+        line = min(candidates, key=lambda c: c - near if c >= near else (near - c) * ABOVE)
         cols = self.by_line[line]
         col, end = cols.pop(0)
         if not cols:
@@ -103,6 +109,9 @@ class Doc:
     announced: bool = False
     #: names hovered, newest last: analysed before any other
     urgent: list[tuple[int, int]] = field(default_factory=list)
+    #: names bound the same way in ``text`` (None: not worked out for this text yet)
+    _groups: bindings.Groups | None = field(default=None, repr=False)
+    _groups_text: str | None = field(default=None, repr=False)
 
     @property
     def lines(self) -> int:
@@ -120,6 +129,18 @@ class Doc:
     def line(self, index: int) -> str:
         lines = self.text.split("\n", index + 1)
         return lines[index] if index < len(lines) else ""
+
+    def groups(self) -> bindings.Groups:
+        """The names bound the same way in the text as it is now (worked out once per text:
+        tens of milliseconds for a long module; none in a large one, analysed piecemeal)."""
+        if self._groups is None or self._groups_text is not self.text:
+            found = bindings.groups(self.text) if not self.large else bindings.Groups()
+            self._groups, self._groups_text = found, self.text
+        return self._groups
+
+    def siblings(self, line: int, col: int) -> list[bindings.Span]:
+        """The other positions of the name at ``line``, ``col`` that jedi answers the same."""
+        return self.groups().siblings(line, col)
 
     def word_end(self, line: int, col: int) -> int:
         """End column of the identifier starting at ``col`` (at least ``col + 1``)."""

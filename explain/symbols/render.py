@@ -130,18 +130,34 @@ def _dotted(node: Any) -> bool:
     return all(t.type == "trailer" and t.children[0] == "." for t in node.children[1:])
 
 
+def _local(node: Any) -> bool:
+    """Whether the bare name ``node`` is a variable of the function it is read in: its
+    value can take jedi long to infer (a parameter's, from every call of the function)."""
+    from jedi.parser_utils import get_parent_scope
+
+    if node.type != "name":
+        return False
+    scope = get_parent_scope(node)
+    if scope is None or scope.type not in ("funcdef", "lambdef"):
+        return False
+    named = node.get_root_node().get_used_names().get(node.value, [])
+    return any(n.is_definition() and get_parent_scope(n) is scope for n in named)
+
+
 def alias(name: Any) -> bool:
     """Whether ``name`` is defined as another name (``_len = len``, ``add = self.add``,
     ``a, b = dict, tuple``): its value is that name's, quick to infer, and its signature
-    is what a reader wants."""
+    is what a reader wants. Not another local variable (``start = index``): that one's
+    value is no quicker to infer than any other expression's."""
     try:
         statement = name._name.tree_name.get_definition()
         if statement.type != "expr_stmt" or len(statement.children) != 3:
             return False
         value = statement.children[2]
+        parts = [value]
         if value.type in ("testlist_star_expr", "testlist"):
-            return all(_dotted(c) for c in value.children if c.type != "operator")
-        return _dotted(value)
+            parts = [c for c in value.children if c.type != "operator"]
+        return all(_dotted(part) and not _local(part) for part in parts)
     except Exception:  # a compiled or otherwise tree-less name
         return False
 

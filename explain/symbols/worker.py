@@ -207,6 +207,19 @@ class Worker(WorkerSession):
         doc.index.put(line, col, end, keys)
         return keys
 
+    def _share(self, doc: Doc, line: int, col: int, keys: list[str], send: bool = True) -> None:
+        """Keep the answer at every other position of the name bound the same way (jedi
+        would answer the same there); ``send``: the server gets them too."""
+        if not keys:  # (jedi saying nothing at one of them is no answer for the others)
+            return
+        for other_line, other_col, other_end in doc.siblings(line, col):
+            if doc.index.has(other_line, other_col):
+                continue
+            doc.index.put(other_line, other_col, other_end, keys)
+            if send:
+                entry = [other_line, other_col, other_end, keys]
+                self.out.queue(doc.uri, doc.version, entry, self.defs)
+
     def step(self) -> None:
         """One unit of background work: parse a document, warm jedi up, or one name."""
         docs = sorted(self.docs.values(), key=lambda d: d.uri != self.focus_uri)
@@ -228,6 +241,7 @@ class Worker(WorkerSession):
                     end = doc.word_end(line, col)
                     keys = self.analyse(doc, line, col, end)
                     self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
+                    self._share(doc, line, col, keys)
                     return
             while (taken := doc.pending.take(doc.focus)) is not None:
                 line, col, end = taken
@@ -235,6 +249,7 @@ class Worker(WorkerSession):
                     continue
                 keys = self.analyse(doc, line, col, end)
                 self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
+                self._share(doc, line, col, keys)
                 return
             if not doc.announced:
                 doc.announced = True
@@ -276,13 +291,17 @@ class Worker(WorkerSession):
             self.activity.doing("reading", doc.lines > 1000, subject=doc.label, lines=doc.lines)
             module = self._script(doc)._module_node
             doc.pending = list_names(doc, module, lambda line, col: self._known(doc, line, col))
+            doc.groups()
             return
         taken = doc.pending.take(0) if doc.pending is not None else None
+        while taken is not None and self._known(doc, taken[0], taken[1]):
+            taken = doc.pending.take(0) if doc.pending is not None else None  # (shared)
         if taken is None:
             self.scripts.closed(doc.uri)  # (its inference state stays for the document)
             self._keep(ahead.finish() or doc)
             return
-        self.analyse(doc, *taken)
+        keys = self.analyse(doc, *taken)
+        self._share(doc, taken[0], taken[1], keys, send=False)
 
     def _read(self, doc: Doc) -> None:
         """Parse a document and list its names: every one (the background worker), or
@@ -296,6 +315,7 @@ class Worker(WorkerSession):
             doc.pending, doc.announced = import_names(module, known), True
         else:
             doc.pending, doc.announced = list_names(doc, module, known), False
+        doc.groups()  # (now rather than in the first hover's time)
 
     # -- requests -------------------------------------------------------------------------
     def hover(self, message: dict[str, Any]) -> None:
@@ -314,6 +334,7 @@ class Worker(WorkerSession):
             self.channel.send({"op": "working", "id": message["id"]})
             end = doc.word_end(line, col)
             keys = self.analyse(doc, line, col, end)
+            self._share(doc, line, col, keys)
             entry, records = (end, tuple(keys)), self.defs.get_all(keys) or []
         reply.update(version=doc.version, entry=[line, col, entry[0], list(entry[1])])
         reply["defs"] = records

@@ -63,6 +63,11 @@ def test_pending_names_are_taken_nearest_the_focus_first() -> None:
     taken = [pending.take(22) for _ in range(3)]
     assert taken == [(20, 0, 1), (20, 5, 6), (30, 0, 1)]
     assert [pending.take(0) for _ in range(4)] == [(0, 0, 1), (10, 0, 1), (40, 0, 1), None]
+    # people read down: a line below the focus goes before one as far above it
+    ahead = Pending()
+    for line in (16, 19, 26):
+        ahead.add(line, 0, 1)
+    assert [ahead.take(20) for _ in range(3)] == [(19, 0, 1), (26, 0, 1), (16, 0, 1)]
 
 
 def _help(source: str, line: int, col: int, path: str = "/tmp/example.py") -> object:
@@ -113,6 +118,11 @@ def test_quick_records_leave_out_what_needs_a_variables_value() -> None:
         alias = render.definition(_help(source, line, col), quick=True)
         assert alias == render.definition(_help(source, line, col))
         assert not alias["provisional"] and alias["header"].startswith("statement ")
+    # ... but not another variable of the function: inferring its value can take as long
+    # as any expression's (a parameter's comes from every call of the function)
+    local = "def run(options):\n    chosen = options\n    return chosen\n"
+    quick_local = render.definition(_help(local, 2, 4), quick=True)
+    assert quick_local["header"] == "chosen = options" and quick_local["provisional"]
     # what a quick answer leaves out is said, not silently missing
     assert "value of `f`" in render.section(quick, None) and "still being worked out" in (
         render.section(quick, None)
