@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 Position = tuple[int, int]
 #: (line, column, end column) of a name.
 Span = tuple[int, int, int]
+#: The ``if`` (and ``match``) statements around a name: (the statement's id, which branch).
+Branches = tuple[tuple[int, int], ...]
 
 _BUILTINS = frozenset(dir(builtins))
 #: Kinds of binding whose attributes are the same from every line.
@@ -44,8 +46,9 @@ _STABLE_KINDS = frozenset({"import", "def", "class", "builtin"})
 class _Scope:
     kind: str  # "module", "function", "class" or "comprehension"
     parent: _Scope | None
-    #: name -> each binding: (position of the name or None, last line of its statement, kind)
-    sites: dict[str, list[tuple[Position | None, int, str]]] = field(default_factory=dict)
+    #: name -> each binding: (position of the name or None, last line of its statement, kind,
+    #: the ``if`` branches it is in)
+    sites: dict[str, list[tuple[Position | None, int, str, Branches]]] = field(default_factory=dict)
     star_import: bool = False
 
 
@@ -75,8 +78,10 @@ class _Collector(ast.NodeVisitor):
         self.scope = self.module
         #: the last line of the statement being visited
         self.statement_end = 0
-        #: (scope, name, attribute path, span) of each name or attribute read
-        self.reads: list[tuple[_Scope, str, tuple[str, ...], Span]] = []
+        #: the ``if`` branches being visited
+        self.branches: Branches = ()
+        #: (scope, name, attribute path, span, branches) of each name or attribute read
+        self.reads: list[tuple[_Scope, str, tuple[str, ...], Span, Branches]] = []
         #: names that no grouping may trust (global, nonlocal, walrus in a comprehension)
         self.untrusted: set[str] = set()
         #: names whose attributes are assigned somewhere (``np.x = 1``)
@@ -99,7 +104,7 @@ class _Collector(ast.NodeVisitor):
         """``end``: the last line of what binds it (by default the statement's)."""
         position = span[:2] if span is not None else None
         last = self.statement_end if end is None else end
-        self.scope.sites.setdefault(name, []).append((position, last, kind))
+        self.scope.sites.setdefault(name, []).append((position, last, kind, self.branches))
 
     # -- statements -----------------------------------------------------------------------
     def visit(self, node: ast.AST) -> None:
@@ -205,6 +210,23 @@ class _Collector(ast.NodeVisitor):
     visit_Import = _import
     visit_ImportFrom = _import
 
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        outer = self.branches
+        for branch, body in enumerate((node.body, node.orelse)):
+            self.branches = (*outer, (id(node), branch))
+            for statement in body:
+                self.visit(statement)
+        self.branches = outer
+
+    def visit_Match(self, node: ast.Match) -> None:
+        self.visit(node.subject)
+        outer = self.branches
+        for number, case in enumerate(node.cases):  # (like an if's branches)
+            self.branches = (*outer, (id(node), number))
+            self.visit(case)
+        self.branches = outer
+
     def visit_Global(self, node: ast.Global) -> None:
         self.untrusted.update(node.names)
 
@@ -242,7 +264,7 @@ class _Collector(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         span = self._span(node.lineno - 1, node.col_offset, node.id)
         if isinstance(node.ctx, ast.Load):
-            self.reads.append((self.scope, node.id, (), span))
+            self.reads.append((self.scope, node.id, (), span, self.branches))
         else:  # stored or deleted: a binding either way
             self._bind(node.id, span)
 
@@ -266,7 +288,8 @@ class _Collector(ast.NodeVisitor):
                 line = node.end_lineno - 1
                 end = self._column(line, node.end_col_offset)
                 span = (line, end - len(node.attr), end)
-                self.reads.append((self.scope, base.id, tuple(reversed(path)), span))
+                read = (self.scope, base.id, tuple(reversed(path)), span, self.branches)
+                self.reads.append(read)
         self.visit(node.value)
 
 
@@ -288,15 +311,23 @@ def _header_end(node: ast.stmt) -> int:
     return (getattr(last, "end_lineno", None) or node.lineno) - 1
 
 
+def _apart(bound_in: Branches, read_in: Branches) -> bool:
+    """Whether a binding and a read are in different branches of one ``if`` (jedi finds no
+    definition there: the name is not bound on that path)."""
+    bound = dict(bound_in)
+    return any(bound.get(statement, branch) != branch for statement, branch in read_in)
+
+
 def _type_param_names(node: ast.AST) -> list[str]:
     return [str(getattr(p, "name", "")) for p in getattr(node, "type_params", [])]
 
 
 def _resolve(
-    collector: _Collector, scope: _Scope, name: str, line: int
+    collector: _Collector, scope: _Scope, name: str, line: int, branches: Branches
 ) -> tuple[str, str, Span | None] | None:
-    """The group of ``name`` read on ``line`` in ``scope``: (key, binding kind, the binding's
-    own span), or None when the name is not bound once, before that line."""
+    """The group of ``name`` read on ``line`` in ``scope`` (inside ``branches``): (key,
+    binding kind, the binding's own span), or None when the name is not bound once, before
+    that line and not in another branch of an ``if`` around the read."""
     if name in collector.untrusted:
         return None
     here: _Scope | None = scope
@@ -308,8 +339,8 @@ def _resolve(
             sites = here.sites[name]
             if len(sites) != 1:
                 return None
-            position, statement_end, kind = sites[0]
-            if position is None or line <= statement_end:
+            position, statement_end, kind, bound_in = sites[0]
+            if position is None or line <= statement_end or _apart(bound_in, branches):
                 return None
             span = (*position, position[1] + len(name))
             return f"{id(here)}:{name}", kind, span
@@ -343,8 +374,8 @@ def groups(text: str) -> Groups:
         if line < len(lines) and lines[line][col:end] == word:
             spans.setdefault(key, []).append(span)
 
-    for scope, name, path, span in collector.reads:
-        resolved = _resolve(collector, scope, name, span[0])
+    for scope, name, path, span, branches in collector.reads:
+        resolved = _resolve(collector, scope, name, span[0], branches)
         if resolved is None:
             continue
         key, kind, site = resolved

@@ -61,6 +61,11 @@ class Reader:
         return inner(), self.kind, read(source), LIMIT
 
 
+if LIMIT:
+    chosen = 1
+else:
+    print(chosen)
+print(chosen)
 print(read("x"), Reader().run("y"), json.loads("1"), "é", json.dumps(1))
 early = ahead
 ahead = json.loads(LIMIT)
@@ -106,6 +111,7 @@ def test_only_names_bound_once_before_they_are_read_are_grouped() -> None:
         ("total", "    return OD"),
         ("kind", '    label = kind + "!"'),
         ("ahead", "early = ahead"),
+        ("chosen", "    print(chosen)"),  # the other branch of the `if` that binds it
     ):
         line = lines.index(next(t for t in lines if t.startswith(text)))
         assert not _group_of(groups, TRICKY, word, line), word
