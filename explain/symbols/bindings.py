@@ -391,7 +391,7 @@ def groups(text: str) -> Groups:
     found = Groups()
     for key, members in spans.items():
         unique = sorted(set(members))
-        if len(unique) > 1:
+        if len(unique) > 1 or key.startswith("builtins:"):  # (a builtin: also across files)
             found.members[key] = unique
             found.where.update((span[:2], key) for span in unique)
     return found

@@ -43,6 +43,9 @@ class WorkerSession:
         self.prospects = Prospects()
         self.out = Outbox(channel)
         self.activity = Activity(channel)
+        #: jedi's answer for a builtin no document binds ("builtins:len" -> definition keys):
+        #: the same in every document, so a document that opens has them at once
+        self.builtins: dict[str, list[str]] = {}
 
     def configure(self, message: dict[str, Any]) -> None:
         """New settings: the interpreter is read when jedi is first needed (kept answers
@@ -63,6 +66,7 @@ class WorkerSession:
             self.runtime_docs.close()
         self.runtime_docs = None
         self.defs.clear()
+        self.builtins.clear()
         self.scripts.clear()
         self.out.clear()
         self.parked.clear()
@@ -160,6 +164,35 @@ class WorkerSession:
                     continue
                 doc.index.put(line, col, end, keys)
                 self.out.queue(doc.uri, doc.version, [line, col, end, list(keys)], self.defs)
+
+    def _share(self, doc: Doc, line: int, col: int, keys: list[str], send: bool = True) -> None:
+        """Keep the answer at every other position of the name bound the same way (jedi
+        would answer the same there); ``send``: the server gets them too."""
+        if not keys:  # (jedi saying nothing at one of them is no answer for the others)
+            return
+        group = doc.groups().where.get((line, col), "")
+        if group.startswith("builtins:"):
+            self.builtins[group] = keys
+        for other_line, other_col, other_end in doc.siblings(line, col):
+            if doc.index.has(other_line, other_col):
+                continue
+            doc.index.put(other_line, other_col, other_end, keys)
+            if send:
+                entry = [other_line, other_col, other_end, keys]
+                self.out.queue(doc.uri, doc.version, entry, self.defs)
+
+    def _known_builtins(self, doc: Doc, send: bool = True) -> None:
+        """Answer the document's builtins that another document's answers cover (and work
+        out its groups now rather than in the first hover's time)."""
+        for group, spans in doc.groups().members.items():
+            keys = self.builtins.get(group)
+            if keys is None or self.defs.get_all(keys) is None:
+                continue
+            for line, col, end in spans:
+                if not doc.index.has(line, col):
+                    doc.index.put(line, col, end, keys)
+                    if send:
+                        self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
 
     def _keep(self, doc: Doc) -> None:
         """Write the document's answers to disk for its next opening (the background worker

@@ -207,19 +207,6 @@ class Worker(WorkerSession):
         doc.index.put(line, col, end, keys)
         return keys
 
-    def _share(self, doc: Doc, line: int, col: int, keys: list[str], send: bool = True) -> None:
-        """Keep the answer at every other position of the name bound the same way (jedi
-        would answer the same there); ``send``: the server gets them too."""
-        if not keys:  # (jedi saying nothing at one of them is no answer for the others)
-            return
-        for other_line, other_col, other_end in doc.siblings(line, col):
-            if doc.index.has(other_line, other_col):
-                continue
-            doc.index.put(other_line, other_col, other_end, keys)
-            if send:
-                entry = [other_line, other_col, other_end, keys]
-                self.out.queue(doc.uri, doc.version, entry, self.defs)
-
     def step(self) -> None:
         """One unit of background work: parse a document, warm jedi up, or one name."""
         docs = sorted(self.docs.values(), key=lambda d: d.uri != self.focus_uri)
@@ -290,8 +277,8 @@ class Worker(WorkerSession):
             doc = ahead.start(path, text)
             self.activity.doing("reading", doc.lines > 1000, subject=doc.label, lines=doc.lines)
             module = self._script(doc)._module_node
+            self._known_builtins(doc, send=False)
             doc.pending = list_names(doc, module, lambda line, col: self._known(doc, line, col))
-            doc.groups()
             return
         taken = doc.pending.take(0) if doc.pending is not None else None
         while taken is not None and self._known(doc, taken[0], taken[1]):
@@ -315,7 +302,7 @@ class Worker(WorkerSession):
             doc.pending, doc.announced = import_names(module, known), True
         else:
             doc.pending, doc.announced = list_names(doc, module, known), False
-        doc.groups()  # (now rather than in the first hover's time)
+        self._known_builtins(doc)
 
     # -- requests -------------------------------------------------------------------------
     def hover(self, message: dict[str, Any]) -> None:

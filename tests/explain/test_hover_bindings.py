@@ -204,3 +204,43 @@ def test_a_hover_answer_is_kept_at_every_position_of_its_group(tmp_path: Path) -
     (again,) = [m for m in _sent(out) if m["op"] == "reply"]
     assert again["entry"][3] == reply["entry"][3] and again["defs"]
     assert not steps, "the second hover needed no jedi"
+
+
+def test_a_builtins_answer_is_carried_to_the_next_document(tmp_path: Path) -> None:
+    """`len` answered in one file is answered in the next file as soon as it is read; a file
+    that defines its own `len` keeps asking jedi."""
+    out = io.BytesIO()
+    worker = Worker(Channel(out), "background")
+    worker.configure({"epoch": 1, "root": str(tmp_path), "workspace_files": 0, "keep": False})
+    texts = {
+        "first.py": "print(len([1]))\n",
+        "second.py": "size = len('ab')\n",
+        "own.py": "def len(x):\n    return 0\n\n\nsize = len('ab')\n",
+    }
+    uris = {}
+    for name, text in texts.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        uris[name] = path.as_uri()
+        worker.open(
+            {"op": "open", "uri": uris[name], "path": str(path), "version": 1, "text": text}
+        )
+        if name == "first.py":
+            while worker._has_work():
+                worker.step()
+    first = worker.docs[uris["first.py"]].index.get(0, 6)
+    assert first is not None and first[1][0].endswith(":len:function")
+    analysed: list[Any] = []
+    real = worker.analyse
+
+    def analyse(*args: Any) -> list[str]:
+        analysed.append(args[1:3])
+        return real(*args)
+
+    worker.analyse = analyse  # type: ignore[method-assign,assignment]
+    while worker._has_work():
+        worker.step()
+    assert worker.docs[uris["second.py"]].index.get(0, 7) == (10, first[1])
+    assert (0, 7) not in analysed, "the second file's len needed no jedi step"
+    own = worker.docs[uris["own.py"]].index.get(4, 7)
+    assert own is not None and own[1][0].endswith("own.py:1:4:len:function")
