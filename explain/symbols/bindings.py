@@ -11,8 +11,10 @@ Only what is certain is grouped, the rest is left to jedi position by position:
 
 - a name bound exactly once in the scope it resolves to (Python's rules: function scopes,
   class bodies invisible to the functions in them, comprehensions their own scope), and
-  used on a line after the statement that binds it; builtins when the module does not bind
-  the name and has no ``from ... import *``. Names rebound (``x = ...; x += 1``), named in
+  used on a line after the statement that binds it, not in another branch of an ``if`` (or
+  ``match``) that binds it; builtins when the module does not bind the name and has no
+  ``from ... import *`` (a builtin's group is kept even with one member: its answer is the
+  same in every file). Names rebound (``x = ...; x += 1``, ``table[key] = ...``), named in
   ``global``/``nonlocal``, or bound in a class body are not grouped;
 - attribute chains (``np.linalg.norm``, ``Parser.add``) only from an import, a ``def``, a
   ``class`` or a builtin, never from a variable (jedi narrows a variable's type by
