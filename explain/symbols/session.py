@@ -173,13 +173,7 @@ class WorkerSession:
         group = doc.groups().where.get((line, col), "")
         if group.startswith("builtins:"):
             self.builtins[group] = keys
-        for other_line, other_col, other_end in doc.siblings(line, col):
-            if doc.index.has(other_line, other_col):
-                continue
-            doc.index.put(other_line, other_col, other_end, keys)
-            if send:
-                entry = [other_line, other_col, other_end, keys]
-                self.out.queue(doc.uri, doc.version, entry, self.defs)
+        self._put_unknown(doc, doc.siblings(line, col), keys, send)
 
     def _known_builtins(self, doc: Doc, send: bool = True) -> None:
         """Answer the document's builtins that another document's answers cover (and work
@@ -188,11 +182,18 @@ class WorkerSession:
             keys = self.builtins.get(group)
             if keys is None or self.defs.get_all(keys) is None:
                 continue
-            for line, col, end in spans:
-                if not doc.index.has(line, col):
-                    doc.index.put(line, col, end, keys)
-                    if send:
-                        self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
+            self._put_unknown(doc, spans, keys, send)
+
+    def _put_unknown(
+        self, doc: Doc, spans: list[tuple[int, int, int]], keys: list[str], send: bool
+    ) -> None:
+        """``keys`` at each of ``spans`` the document has no answer for; ``send``: to the
+        server too."""
+        for line, col, end in spans:
+            if not doc.index.has(line, col):
+                doc.index.put(line, col, end, keys)
+                if send:
+                    self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
 
     def _keep(self, doc: Doc) -> None:
         """Write the document's answers to disk for its next opening (the background worker
