@@ -1,11 +1,13 @@
 """How hovers and the two jedi workers share the work, without processes: a hover that
 stopped waiting withdraws its request (the requests worker drops it, the background worker
-takes the name), an answer from either worker settles a waiting hover, and the warm-up
-looks at names that exist."""
+takes the name), an answer from either worker settles a waiting hover, the warm-up looks at
+names that exist, and the server reads a worker's large messages in a few calls."""
 
 from __future__ import annotations
 
 import io
+import json
+from types import SimpleNamespace
 from typing import Any
 
 import jedi
@@ -14,6 +16,7 @@ import pytest
 from prosepy.explain.symbols import warmup
 from prosepy.explain.symbols.channel import Channel
 from prosepy.explain.symbols.client import SymbolService
+from prosepy.explain.symbols.process import WorkerProcess
 from prosepy.explain.symbols.worker import Worker
 
 URI = "file:///project/reader.py"
@@ -144,3 +147,37 @@ def test_a_step_that_was_said_to_be_busy_says_when_it_ends() -> None:
         ("busy", "name"),
         ("idle", None),
     ]
+
+
+class _CountingPipe(io.RawIOBase):
+    """A process's stdout pipe (unbuffered, as ``WorkerProcess`` opens it) that counts the
+    calls made to read it."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.calls = memoryview(data), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self.calls += 1
+        n = min(len(buffer), len(self.data))
+        buffer[:n], self.data = self.data[:n], self.data[n:]
+        return n
+
+
+def test_a_large_batch_of_answers_is_read_in_a_few_calls() -> None:
+    """A batch of answers is ~100 KB on one line; reading the unbuffered pipe line by line as
+    it is made a call per byte (each a turn of the GIL against the server's own work: the
+    first hover in a file analysed ahead found its answers still arriving)."""
+    messages = [{"op": "answers", "entries": [[i, 0, 4, [f"key{i}" * 20]] for i in range(2000)]}]
+    messages.append({"op": "idle"})
+    payload = b"".join(json.dumps(m).encode() + b"\n" for m in messages)
+    assert len(payload) > 150_000
+    pipe = _CountingPipe(payload)
+    got: list[dict[str, Any]] = []
+    worker = WorkerProcess("requests", lambda _w, message: got.append(message), lambda _w: None)
+    worker._read(SimpleNamespace(stdout=pipe, wait=lambda: 0))  # type: ignore[arg-type]
+    assert [m["op"] for m in got] == ["answers", "idle", "stopped"]
+    assert got[0]["entries"] == messages[0]["entries"]
+    assert pipe.calls < 10, f"{pipe.calls} reads for {len(payload)} bytes"
