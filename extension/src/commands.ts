@@ -102,11 +102,14 @@ async function generate(ctx: CommandContext): Promise<void> {
     action = actions.find((a) => a.kind?.value === GENERATE_KIND);
   }
   if (!action) {
+    client.info(`[client] generate: no "Generate code" action on line ${line + 1}`);
     void vscode.window.showInformationMessage(
       "prosepy: put the cursor on a `# nl: ...` comment that describes the code to write.",
     );
     return;
   }
+  // in the output channel: which action a palette or menu run took, and where
+  client.info(`[client] generate: "${action.title}" on line ${line + 1}`);
   if (action.edit) {
     await vscode.workspace.applyEdit(action.edit);
   }

@@ -46,6 +46,8 @@ export async function openWorkbench(url, shots, prefix) {
     } catch (err) {
       seen.steps.push({ name, ok: false, ms: Date.now() - started, error: String(err.message ?? err) });
       seen.errors.push(`${name}: ${err.message ?? err}`);
+      const shown = await notifications(page);
+      if (shown.length) seen.errors.push(`${name}: notifications on screen: ${JSON.stringify(shown)}`);
       await shot(`${name}-failed`).catch(() => undefined);
       throw err;
     }
@@ -66,12 +68,23 @@ export async function poll(page, what, fn, ms = timeout) {
 
 export async function palette(page, title) {
   await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget input");
+  const widget = page.locator(".quick-input-widget");
+  const input = widget.locator("input");
   await input.waitFor({ state: "visible" });
   await input.fill(`>${title}`);
   const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
   await row.waitFor({ state: "visible" });
-  await page.keyboard.press("Enter");
+  // click the command's own row: Enter takes whichever row has the focus, which under load
+  // can still be one from before the list was filtered
+  await row.click();
+  await widget.waitFor({ state: "hidden" });
+}
+
+/** The notifications on screen, as the user reads them (for a failed step's message). */
+export async function notifications(page) {
+  const toasts = page.locator(".notifications-toasts .notification-list-item");
+  const texts = await toasts.allInnerTexts().catch(() => []);
+  return texts.map((t) => t.replace(/\s+/g, " ").trim()).filter(Boolean);
 }
 
 /** Text drawn at line ends (decoration ::after content), per visible line of the editor. */

@@ -11,7 +11,7 @@
 import { createRequire } from "node:module";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { log, palette as runCommand, poll as pollPage, timeout } from "./flow_lib.mjs";
+import { log, notifications, palette as runCommand, poll as pollPage, timeout } from "./flow_lib.mjs";
 
 const require = createRequire(join(process.env.PLAYWRIGHT_DIR, "x.js"));
 const { chromium } = require("playwright-core");
@@ -108,6 +108,8 @@ async function run(name, fn) {
   } catch (err) {
     seen.steps.push({ name, ok: false, ms: Date.now() - started, error: String(err.message ?? err) });
     seen.errors.push(`${name}: ${err.message ?? err}`);
+    const shown = await notifications(page);
+    if (shown.length) seen.errors.push(`${name}: notifications on screen: ${JSON.stringify(shown)}`);
     await shot(`${name}-failed`).catch(() => undefined);
     throw err;
   }
@@ -159,16 +161,31 @@ try {
       );
       const readyText = (await ready.innerText()).replace(/\s+/g, " ").trim();
       await shot("setup-done");
-      await ready.getByRole("button", { name: "Get started" }).click();
+      const getStarted = ready.getByRole("button", { name: "Get started" });
+      await getStarted.click();
       const walkthrough = page.locator(".gettingStartedContainer").first();
-      await walkthrough.waitFor();
+      // a click that lands while the toast is still sliding in is lost, as it would be for a
+      // person, who then clicks again: so does this (the button stays until it is taken)
+      let clicks = 1;
+      await poll("the walkthrough to open", async () => {
+        if (await walkthrough.isVisible()) return true;
+        if (clicks < 3 && (await getStarted.isVisible())) {
+          await page.waitForTimeout(5000);
+          if (!(await walkthrough.isVisible()) && (await getStarted.isVisible())) {
+            clicks += 1;
+            log(`the walkthrough is not open and "Get started" is still there: click ${clicks}`);
+            await getStarted.click();
+          }
+        }
+        return false;
+      });
       await page.waitForTimeout(1000);
       await shot("walkthrough");
       const walkthroughText = (await walkthrough.innerText()).replace(/\s+/g, " ");
       // back to the file
       await page.locator(".tabs-container .tab", { hasText: file }).first().click();
       await page.locator(".editor-instance .view-lines", { hasText: "nl:" }).first().waitFor();
-      return { messages, ready: readyText, walkthrough: walkthroughText };
+      return { messages, ready: readyText, walkthrough: walkthroughText, clicks };
     });
   }
 
