@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import IO, Any
+from typing import Any, cast
 
 logger = logging.getLogger(__name__)
 
@@ -121,11 +121,11 @@ class WorkerProcess:
                 proc.kill()
 
     def _read(self, proc: subprocess.Popen[bytes]) -> None:
-        raw: IO[bytes] | None = proc.stdout
+        raw = proc.stdout
         assert raw is not None
         # the pipe is unbuffered (bufsize=0, for the writes): reading lines from it as it is
         # takes one byte a call, and a 100 KB batch of answers took 100 ms of GIL turns
-        stream = io.BufferedReader(raw, buffer_size=READ_BUFFER)  # type: ignore[arg-type]
+        stream = io.BufferedReader(cast(io.RawIOBase, raw), buffer_size=READ_BUFFER)
         for line in stream:
             try:
                 message = json.loads(line)
