@@ -15,6 +15,7 @@ import logging
 import os
 import queue
 import select
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -31,7 +32,11 @@ import importlib, inspect, json, os, sys
 reply = os.fdopen(os.dup(1), "w")
 os.dup2(2, 1)
 sys.stdout = sys.stderr
-sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
+try:
+    here = os.getcwd()
+except OSError:  # its empty folder is gone already (it only had to be empty at the start)
+    here = ""
+sys.path[:] = [p for p in sys.path if p not in ("", ".", here)]
 for line in sys.stdin:
     doc = None
     try:
@@ -95,7 +100,6 @@ class RuntimeDocs:
         self.asked: set[str] = set()
         self.failed_modules: set[str] = set()
         self.proc: subprocess.Popen[bytes] | None = None
-        self.cwd = tempfile.mkdtemp(prefix="prosepy-docs-")
         self.thread = threading.Thread(target=self._serve, name="runtime-docs", daemon=True)
         self.thread.start()
 
@@ -113,13 +117,21 @@ class RuntimeDocs:
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self.proc is None or self.proc.poll() is not None:
-            self.proc = subprocess.Popen(
-                [self.python, "-c", HELPER],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                cwd=self.cwd,
-            )
+            # an empty folder to start in: a `json.py` in the folder the interpreter starts in
+            # would shadow the standard library's before the helper drops it from sys.path.
+            # It is removed at once (the process keeps running in it), so a worker killed at
+            # shutdown leaves nothing behind.
+            empty = tempfile.mkdtemp(prefix="prosepy-docs-")
+            try:
+                self.proc = subprocess.Popen(
+                    [self.python, "-c", HELPER],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    cwd=empty,
+                )
+            finally:
+                shutil.rmtree(empty, ignore_errors=True)  # (Windows: a folder in use stays)
         return self.proc
 
     def _stop(self) -> None:

@@ -3,7 +3,9 @@ definition records jedi's names become, and which docstrings are read at run tim
 
 from __future__ import annotations
 
+import queue
 import sys
+import tempfile
 from pathlib import Path
 
 import jedi
@@ -12,7 +14,7 @@ import pytest
 from prosepy.explain.symbols import render
 from prosepy.explain.symbols.documents import Parked, Pending
 from prosepy.explain.symbols.index import DefinitionStore, DocumentIndex, Edit, shift_line
-from prosepy.explain.symbols.runtime_docs import library_dirs, wanted
+from prosepy.explain.symbols.runtime_docs import RuntimeDocs, library_dirs, wanted
 
 
 def test_edits_move_answers_below_and_drop_those_on_edited_lines() -> None:
@@ -161,6 +163,24 @@ def test_runtime_docstrings_only_for_installed_libraries(tmp_path: Path) -> None
     assert wanted({**record, "kind": "statement"}, libraries) is None
     own = {**record, "path": str(project / "readers.py")}
     assert wanted(own, libraries) is None  # the user's own code is never imported
+
+
+def test_the_runtime_docstring_helper_leaves_no_folder_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper process starts in an empty folder of its own, which is gone as soon as it
+    has started: a worker killed at shutdown (it never gets to close it) leaves nothing in the
+    temporary folder; the helper still answers from the real library."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    got: queue.Queue[tuple[str, str]] = queue.Queue()
+    docs = RuntimeDocs(sys.executable, lambda key, doc: got.put((key, doc)))
+    assert docs.ask("loads", "json", ["loads"])
+    key, doc = got.get(timeout=60)
+    assert key == "loads" and "JSON document" in doc
+    assert docs.proc is not None and docs.proc.poll() is None  # still running, in no folder
+    assert list(tmp_path.iterdir()) == []
+    docs.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_command_line_prints_the_same_section(tmp_path: Path) -> None:
