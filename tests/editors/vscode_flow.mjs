@@ -164,8 +164,9 @@ try {
       const getStarted = ready.getByRole("button", { name: "Get started" });
       await getStarted.click();
       const walkthrough = page.locator(".gettingStartedContainer").first();
-      // a click that lands while the toast is still sliding in is lost, as it would be for a
-      // person, who then clicks again: so does this (the button stays until it is taken)
+      // the button stays until its click is taken: if it is still there and no walkthrough
+      // opened, that click did not take (one CI run waited 120 s here; why is not known), and
+      // a person would click again: so does this, at most twice more
       let clicks = 1;
       await poll("the walkthrough to open", async () => {
         if (await walkthrough.isVisible()) return true;
