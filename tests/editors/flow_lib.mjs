@@ -44,11 +44,7 @@ export async function openWorkbench(url, shots, prefix) {
       seen[name] = await fn();
       seen.steps.push({ name, ok: true, ms: Date.now() - started });
     } catch (err) {
-      seen.steps.push({ name, ok: false, ms: Date.now() - started, error: String(err.message ?? err) });
-      seen.errors.push(`${name}: ${err.message ?? err}`);
-      const shown = await notifications(page);
-      if (shown.length) seen.errors.push(`${name}: notifications on screen: ${JSON.stringify(shown)}`);
-      await shot(`${name}-failed`).catch(() => undefined);
+      await recordFailure(page, seen, shot, name, started, err);
       throw err;
     }
   };
@@ -78,6 +74,15 @@ export async function palette(page, title) {
   // can still be one from before the list was filtered
   await row.click();
   await widget.waitFor({ state: "hidden" });
+}
+
+/** A failed step in `seen`: its error, the notifications on screen, and a screenshot. */
+export async function recordFailure(page, seen, shot, name, started, err) {
+  seen.steps.push({ name, ok: false, ms: Date.now() - started, error: String(err.message ?? err) });
+  seen.errors.push(`${name}: ${err.message ?? err}`);
+  const shown = await notifications(page);
+  if (shown.length) seen.errors.push(`${name}: notifications on screen: ${JSON.stringify(shown)}`);
+  await shot(`${name}-failed`).catch(() => undefined);
 }
 
 /** The notifications on screen, as the user reads them (for a failed step's message). */

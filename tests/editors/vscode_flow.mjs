@@ -11,7 +11,7 @@
 import { createRequire } from "node:module";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { log, notifications, palette as runCommand, poll as pollPage, timeout } from "./flow_lib.mjs";
+import { log, palette as runCommand, poll as pollPage, recordFailure, timeout } from "./flow_lib.mjs";
 
 const require = createRequire(join(process.env.PLAYWRIGHT_DIR, "x.js"));
 const { chromium } = require("playwright-core");
@@ -106,11 +106,7 @@ async function run(name, fn) {
     seen[name] = result;
     seen.steps.push({ name, ok: true, ms: Date.now() - started });
   } catch (err) {
-    seen.steps.push({ name, ok: false, ms: Date.now() - started, error: String(err.message ?? err) });
-    seen.errors.push(`${name}: ${err.message ?? err}`);
-    const shown = await notifications(page);
-    if (shown.length) seen.errors.push(`${name}: notifications on screen: ${JSON.stringify(shown)}`);
-    await shot(`${name}-failed`).catch(() => undefined);
+    await recordFailure(page, seen, shot, name, started, err);
     throw err;
   }
 }
