@@ -210,6 +210,9 @@ class Run:
     """One server's hovers in one mode: per file, (seconds, text) per position."""
 
     results: dict[Path, list[tuple[float, str]]] = field(default_factory=dict)
+    #: per file, seconds it was open: from its opening (in "first": every opening) to the
+    #: last hover's answer, the time its reader gave the server's jedi workers
+    open_for: dict[Path, float] = field(default_factory=dict)
     #: seconds from the server's start to the first file's opening, when the run waited
     waited: float | None = None
 
@@ -241,17 +244,21 @@ def run_mode(
             out = run.results.setdefault(path, [])
             if mode == "first":
                 for line, column in spots:
+                    opened = time.perf_counter()
                     server.open(path, text)
                     time.sleep(open_delay)
                     out.append(server.hover(path, line, column))
+                    run.open_for[path] = run.open_for.get(path, 0.0) + time.perf_counter() - opened
                     server.close(path)
                 continue
+            opened = time.perf_counter()
             server.open(path, text)
             time.sleep(open_delay)
             for line, column in spots:
                 if mode == "paced":
                     time.sleep(pause)
                 out.append(server.hover(path, line, column))
+            run.open_for[path] = time.perf_counter() - opened
             server.close(path)
     finally:
         server.stop()
@@ -404,6 +411,7 @@ def report(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> bool:
         for seconds, name, (line, column), text in sorted(hovers, reverse=True)[:SHOW_SLOW]:
             jedi_part = text.split("\n\n---\n\n", 1)[-1][:90]
             print(f"  {fmt(seconds):>9} {name}:{line + 1}:{column} {jedi_part!r}")
+    work_table(runs, plan)
     print("\nLatency per hover (all files), prosepy / jedi-language-server in the same mode\n")
     print(
         f"| {'mode':<44} | "
@@ -424,6 +432,67 @@ def report(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> bool:
         verdict = ("ok" if goal else "MISSED") + ("" if ahead else ", behind jls")
         print(f"| {mode:<44} | " + " | ".join(cells) + f" | {verdict:<18} |")
     return ok
+
+
+def within(costs: list[float], seconds: float) -> int:
+    """How many of the positions costing ``costs`` fit in ``seconds``: the cheapest first,
+    which fits the most."""
+    count, spent = 0, 0.0
+    for cost in sorted(costs):
+        spent += cost
+        if spent > seconds:
+            break
+        count += 1
+    return count
+
+
+def work_table(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> None:
+    """For a first session: the jedi work its positions take and the time the reader gave.
+
+    jedi-language-server answers each hover by running jedi then, in one process: its time
+    at a position is what jedi needs there. prosepy's two workers have the time the file was
+    open (to the last hover's answer) on 2 cores. If jedi's cost at each position in
+    prosepy's workers were what it was in jedi-language-server's, at most the cheapest
+    positions that fit in twice that time could be answered before their hover, in any
+    order of work (shared answers, such as a name's other uses, can only do better)."""
+    rows = [(mode, ours, theirs) for mode, ours, theirs in runs if mode.endswith("first session")]
+    if not rows:
+        return
+    print("\nTime in a first session: jedi's work for the positions with jls content (jedi-")
+    print("language-server's time there) against the time each file was open in prosepy's run\n")
+    heads = ["jedi's work", "open", "2 workers", "could be ready, at most", "carried"]
+    widths = [11, 8, 9, 23, 16]
+    print(coverage_row("mode", "file", heads, widths))
+    print("|" + "|".join("-" * (w + 2) for w in [44, 24, *widths]) + "|")
+    for mode, ours, theirs in rows:
+        totals = [0.0, 0.0, 0, 0, 0]
+        for path, _, _ in plan:
+            ref = [i for i, (_, t) in enumerate(theirs.results[path]) if has_content(t)]
+            work = sum(theirs.results[path][i][0] for i in ref)
+            open_for = ours.open_for.get(path, 0.0)
+            fits = within([theirs.results[path][i][0] for i in ref], 2 * open_for)
+            carried = sum(
+                1 for i in ref if carries(ours.results[path][i][1], theirs.results[path][i][1])
+            )
+            share = fits / len(ref) if ref else 1.0
+            cells = [
+                fmt(work),
+                fmt(open_for),
+                fmt(2 * open_for),
+                f"{fits} of {len(ref)} ({share:.0%})",
+            ]
+            print(coverage_row(mode, label(path), [*cells, f"{carried}"], widths))
+            for k, value in enumerate((work, open_for, fits, len(ref), carried)):
+                totals[k] += value
+        work, open_for, fits, count, carried = totals
+        share = fits / count if count else 1.0
+        cells = [
+            fmt(work),
+            fmt(open_for),
+            fmt(2 * open_for),
+            f"{fits:.0f} of {count:.0f} ({share:.0%})",
+        ]
+        print(coverage_row(mode, "all files", [*cells, f"{carried:.0f}"], widths))
 
 
 def main() -> int:
