@@ -316,18 +316,21 @@ class Worker(WorkerSession):
         self._focus(uri, line)
         entry = doc.index.get(line, col)
         records = self.defs.get_all(entry[1]) if entry is not None else None
-        if entry is None or records is None:
+        analysed = entry is None or records is None
+        if analysed:
             # (a hover that stops waiting now leaves the name to this worker, not both)
             self.channel.send({"op": "working", "id": message["id"]})
             end = doc.word_end(line, col)
             keys = self.analyse(doc, line, col, end)
-            self._share(doc, line, col, keys)
             entry, records = (end, tuple(keys)), self.defs.get_all(keys) or []
         reply.update(version=doc.version, entry=[line, col, entry[0], list(entry[1])])
         reply["defs"] = records
         self.out.sent.update(record["key"] for record in records)
         self.out.flush()
         self.channel.send(reply)
+        if analysed:  # after the reply: finding the name's other uses reads the whole text
+            self._share(doc, line, col, list(entry[1]))
+            self.out.flush()
 
     # -- runtime docstrings ---------------------------------------------------------------
     def _want_runtime_doc(self, record: dict[str, Any]) -> None:
