@@ -465,7 +465,7 @@ def work_table(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> None:
     print(coverage_row("mode", "file", heads, widths))
     print("|" + "|".join("-" * (w + 2) for w in [44, 24, *widths]) + "|")
     for mode, ours, theirs in rows:
-        totals = [0.0, 0.0, 0, 0, 0]
+        totals: list[float] = [0.0] * 5
         for path, _, _ in plan:
             ref = [i for i, (_, t) in enumerate(theirs.results[path]) if has_content(t)]
             work = sum(theirs.results[path][i][0] for i in ref)
@@ -484,15 +484,15 @@ def work_table(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> None:
             print(coverage_row(mode, label(path), [*cells, f"{carried}"], widths))
             for k, value in enumerate((work, open_for, fits, len(ref), carried)):
                 totals[k] += value
-        work, open_for, fits, count, carried = totals
-        share = fits / count if count else 1.0
+        work, open_for, all_fit, count, all_carried = totals
+        share = all_fit / count if count else 1.0
         cells = [
             fmt(work),
             fmt(open_for),
             fmt(2 * open_for),
-            f"{fits:.0f} of {count:.0f} ({share:.0%})",
+            f"{all_fit:.0f} of {count:.0f} ({share:.0%})",
         ]
-        print(coverage_row(mode, "all files", [*cells, f"{carried:.0f}"], widths))
+        print(coverage_row(mode, "all files", [*cells, f"{all_carried:.0f}"], widths))
 
 
 def main() -> int:
