@@ -109,6 +109,10 @@ class Doc:
     announced: bool = False
     #: names hovered, newest last: analysed before any other
     urgent: list[tuple[int, int]] = field(default_factory=list)
+    #: a name of each definition whose answer is a quick one, listed once ``pending`` (the
+    #: list it was made after, ``unfinished_after``) is done: their values are worked out last
+    unfinished: Pending | None = None
+    unfinished_after: Pending | None = field(default=None, repr=False)
     #: names bound the same way in ``text`` (None: not worked out for this text yet)
     _groups: bindings.Groups | None = field(default=None, repr=False)
     _groups_text: str | None = field(default=None, repr=False)
@@ -149,6 +153,19 @@ class Doc:
         while end < len(text) and (text[end].isalnum() or text[end] == "_"):
             end += 1
         return max(end, col + 1)
+
+
+def quick_ones(doc: Doc, provisional: Callable[[tuple[str, ...]], bool]) -> Pending:
+    """A position of each definition whose answer in ``doc`` is ``provisional`` (a quick
+    one): completing it there completes it everywhere."""
+    left = Pending()
+    seen: set[tuple[str, ...]] = set()
+    for line, row in doc.index.lines.items():
+        for col, (end, keys) in row.items():
+            if keys and keys not in seen and provisional(keys):
+                seen.add(keys)
+                left.add(line, col, end)
+    return left
 
 
 def list_names(doc: Doc, module: Any, known: Callable[[int, int], bool]) -> Pending:

@@ -250,6 +250,17 @@ def definition(name: Any, doc: str | None = None, quick: bool = False) -> dict[s
     return with_doc(record, raw)
 
 
+def completed(record: dict[str, Any], name: Any) -> dict[str, Any]:
+    """A quick ``record`` of ``name`` made complete: the signatures its value gives, the rest
+    as it was (the docstring, also one read from the library at run time)."""
+    header = "\n".join(signature_lines(name))
+    markdown = str(record["markdown"])
+    quick = f"```python\n{record['header']}\n```"
+    if markdown.startswith(quick):
+        markdown = f"```python\n{header}\n```" + markdown[len(quick) :]
+    return dict(record, header=header, markdown=markdown, provisional=False)
+
+
 def with_doc(record: dict[str, Any], doc: str) -> dict[str, Any]:
     """``record`` with its Markdown made from ``doc`` (also used when a library's
     docstring only exists at run time and arrives later)."""

@@ -31,7 +31,7 @@ from typing import Any
 
 from prosepy.explain.symbols import parso_cache, persist, render, workspace
 from prosepy.explain.symbols.channel import FLUSH_S, Channel, read_lines
-from prosepy.explain.symbols.documents import Doc, Pending, import_names, list_names
+from prosepy.explain.symbols.documents import Doc, Pending, import_names, list_names, quick_ones
 from prosepy.explain.symbols.runtime_docs import RuntimeDocs, wanted
 from prosepy.explain.symbols.scripts import fresh_limits
 from prosepy.explain.symbols.session import WorkerSession
@@ -186,9 +186,11 @@ class Worker(WorkerSession):
             return False
         return not (complete and any(r.get("provisional") for r in records))
 
-    def analyse(self, doc: Doc, line: int, col: int, end: int) -> list[str]:
+    def analyse(self, doc: Doc, line: int, col: int, end: int, quick: bool = False) -> list[str]:
         """jedi's definitions of a name: their keys (their records stored), in the order
-        the hover shows them; none when jedi has nothing to say."""
+        the hover shows them; none when jedi has nothing to say. ``quick``: without
+        inferring variables' values (``render.definition``); not quick, a quick record
+        known already is completed."""
         self.activity.doing("name", subject=doc.line(line)[col:end], where=doc.label)
         script = self._script(doc)
         keys = []
@@ -196,10 +198,14 @@ class Worker(WorkerSession):
             fresh_limits(script)
             for name in render.distinct(script.help(line + 1, col), doc.path, line, col):
                 key = render.definition_key(name)
-                if key not in self.defs:
-                    record = render.definition(name, quick=self.role == "requests")
+                known = self.defs.get(key)
+                if known is None:
+                    record = render.definition(name, quick=quick)
                     self.defs.put(record)
                     self._want_runtime_doc(record)
+                elif known.get("provisional") and not quick:
+                    self.defs.put(render.completed(known, name))
+                    self.out.sent.discard(key)  # the server has the quick one
                 keys.append(key)
         except Exception as exc:  # jedi has rare internal errors on odd code: nothing to say
             print(f"prosepy jedi worker: {doc.label}:{line + 1}: {exc!r}", file=sys.stderr)
@@ -234,9 +240,18 @@ class Worker(WorkerSession):
                 line, col, end = taken
                 if self._known(doc, line, col):  # a hover asked for it meanwhile
                     continue
-                keys = self.analyse(doc, line, col, end)
+                keys = self.analyse(doc, line, col, end, quick=True)
                 self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
                 self._share(doc, line, col, keys)
+                return
+            if self.role == "background" and doc.unfinished_after is not doc.pending:
+                doc.unfinished, doc.unfinished_after = self._unfinished(doc), doc.pending
+            while doc.unfinished is not None and (taken := doc.unfinished.take(doc.focus)):
+                line, col, end = taken
+                if self._known(doc, line, col, complete=True):
+                    continue
+                keys = self.analyse(doc, line, col, end)
+                self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
                 return
             if not doc.announced:
                 doc.announced = True
@@ -244,6 +259,15 @@ class Worker(WorkerSession):
                 self.out.flush()
                 self.channel.send({"op": "analysed", "uri": doc.uri, "version": doc.version})
                 return
+
+    def _unfinished(self, doc: Doc) -> Pending:
+        """The names whose quick answers are left to complete, one per definition."""
+
+        def provisional(keys: tuple[str, ...]) -> bool:
+            records = self.defs.get_all(keys)
+            return records is not None and any(r.get("provisional") for r in records)
+
+        return quick_ones(doc, provisional)
 
     def _prospecting(self) -> bool:
         """Whether to work on the workspace's files: the background worker, once it has had
@@ -316,20 +340,20 @@ class Worker(WorkerSession):
         self._focus(uri, line)
         entry = doc.index.get(line, col)
         records = self.defs.get_all(entry[1]) if entry is not None else None
-        analysed = entry is None or records is None
-        if analysed:
+        keys: list[str] | None = None  # worked out now
+        if entry is None or records is None:
             # (a hover that stops waiting now leaves the name to this worker, not both)
             self.channel.send({"op": "working", "id": message["id"]})
             end = doc.word_end(line, col)
-            keys = self.analyse(doc, line, col, end)
+            keys = self.analyse(doc, line, col, end, quick=True)
             entry, records = (end, tuple(keys)), self.defs.get_all(keys) or []
         reply.update(version=doc.version, entry=[line, col, entry[0], list(entry[1])])
         reply["defs"] = records
         self.out.sent.update(record["key"] for record in records)
         self.out.flush()
         self.channel.send(reply)
-        if analysed:  # after the reply: finding the name's other uses reads the whole text
-            self._share(doc, line, col, list(entry[1]))
+        if keys is not None:  # after the reply: finding the name's other uses reads the text
+            self._share(doc, line, col, keys)
             self.out.flush()
 
     # -- runtime docstrings ---------------------------------------------------------------

@@ -193,11 +193,11 @@ def test_a_hover_answer_is_kept_at_every_position_of_its_group(tmp_path: Path) -
     assert not any(e[:2] == [8, 34] for e in entries)  # `json.dumps`: another name
     steps: list[Any] = []
 
-    def analyse(*args: Any) -> list[str]:
+    def analyse(*args: Any, **options: Any) -> list[str]:
         steps.append(args)
         return []
 
-    worker.analyse = analyse  # type: ignore[method-assign,assignment]
+    worker.analyse = analyse  # type: ignore[method-assign]
     out.seek(0)
     out.truncate()
     worker.hover({"op": "hover", "id": 2, "uri": uri, "version": 1, "line": 8, "col": 16})
@@ -265,11 +265,11 @@ def test_a_builtins_answer_is_carried_to_the_next_document(tmp_path: Path) -> No
     analysed: list[Any] = []
     real = worker.analyse
 
-    def analyse(*args: Any) -> list[str]:
+    def analyse(*args: Any, **options: Any) -> list[str]:
         analysed.append(args[1:3])
-        return real(*args)
+        return real(*args, **options)
 
-    worker.analyse = analyse  # type: ignore[method-assign,assignment]
+    worker.analyse = analyse  # type: ignore[method-assign]
     while worker._has_work():
         worker.step()
     assert worker.docs[uris["second.py"]].index.get(0, 7) == (10, first[1])
