@@ -354,23 +354,33 @@ def coverage_row(mode: str, name: str, cells: list[str], widths: list[int]) -> s
     return f"| {mode:<44} | {name:<24} | " + " | ".join(padded) + " |"
 
 
+def table_head(title: str, heads: list[str], widths: list[int]) -> None:
+    print(title)
+    print(coverage_row("mode", "file", heads, widths))
+    print("|" + "|".join("-" * (w + 2) for w in [44, 24, *widths]) + "|")
+
+
+def with_content(jls: Run, path: Path) -> list[int]:
+    """The positions in ``path`` where jedi-language-server's hover has a signature or docs."""
+    return [i for i, (_, text) in enumerate(jls.results[path]) if has_content(text)]
+
+
 def report(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> bool:
     """Tables for ``runs``: (label, prosepy's run, jedi-language-server's in the same mode)."""
     ok = True
-    print(
-        "\nCoverage: positions where jedi-language-server shows a definition's signature or docs,"
-    )
-    print("and how many of them prosepy's hover carries (and how many say the docs are loading)\n")
-    heads = ["jls content", "prosepy carries", "loading", "explanation", "jls keyword help"]
     widths = [11, 16, 7, 11, 16]
-    print(coverage_row("mode", "file", heads, widths))
-    print("|" + "|".join("-" * (w + 2) for w in [44, 24, *widths]) + "|")
+    table_head(
+        "\nCoverage: positions where jedi-language-server shows a definition's signature or docs,"
+        "\nand how many of them prosepy's hover carries (and how many say the docs are loading)\n",
+        ["jls content", "prosepy carries", "loading", "explanation", "jls keyword help"],
+        widths,
+    )
     for mode, prosepy, jls in runs:
         total_ref = total_carried = 0
         for path, _, spots in plan:
             ours = prosepy.results[path]
             theirs = jls.results[path]
-            ref = [i for i, (_, t) in enumerate(theirs) if has_content(t)]
+            ref = with_content(jls, path)
             carried = sum(1 for i in ref if carries(ours[i][1], theirs[i][1]))
             loading = sum(1 for _, t in ours if "are loading" in t)
             explained = sum(1 for _, t in ours if t and not t.startswith("```"))
@@ -458,16 +468,17 @@ def work_table(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> None:
     rows = [(mode, ours, theirs) for mode, ours, theirs in runs if mode.endswith("first session")]
     if not rows:
         return
-    print("\nTime in a first session: jedi's work for the positions with jls content (jedi-")
-    print("language-server's time there) against the time each file was open in prosepy's run\n")
-    heads = ["jedi's work", "open", "2 workers", "could be ready, at most", "carried"]
     widths = [11, 8, 9, 23, 16]
-    print(coverage_row("mode", "file", heads, widths))
-    print("|" + "|".join("-" * (w + 2) for w in [44, 24, *widths]) + "|")
+    table_head(
+        "\nTime in a first session: jedi's work for the positions with jls content (jedi-"
+        "\nlanguage-server's time there) against the time each file was open in prosepy's run\n",
+        ["jedi's work", "open", "2 workers", "could be ready, at most", "carried"],
+        widths,
+    )
     for mode, ours, theirs in rows:
         totals: list[float] = [0.0] * 5
         for path, _, _ in plan:
-            ref = [i for i, (_, t) in enumerate(theirs.results[path]) if has_content(t)]
+            ref = with_content(theirs, path)
             work = sum(theirs.results[path][i][0] for i in ref)
             open_for = ours.open_for.get(path, 0.0)
             fits = within([theirs.results[path][i][0] for i in ref], 2 * open_for)
