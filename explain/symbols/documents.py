@@ -19,6 +19,9 @@ LARGE_WINDOW = 300
 #: Lines above the reading place count this many times their distance when choosing the
 #: next name to analyse (``Pending.take``).
 ABOVE = 3
+#: In the background worker's first pass, names this many lines above and below where the
+#: user reads are answered completely (their values too): a reader hovers those next.
+NEAR_ABOVE, NEAR_BELOW = 5, 40
 #: Closed documents whose answers are kept in memory for a reopening.
 MAX_PARKED = 8
 
@@ -145,6 +148,10 @@ class Doc:
     def siblings(self, line: int, col: int) -> list[bindings.Span]:
         """The other positions of the name at ``line``, ``col`` that jedi answers the same."""
         return self.groups().siblings(line, col)
+
+    def near(self, line: int) -> bool:
+        """Whether ``line`` is where the user reads (``NEAR_ABOVE``, ``NEAR_BELOW``)."""
+        return self.focus - NEAR_ABOVE <= line <= self.focus + NEAR_BELOW
 
     def word_end(self, line: int, col: int) -> int:
         """End column of the identifier starting at ``col`` (at least ``col + 1``)."""

@@ -240,7 +240,8 @@ class Worker(WorkerSession):
                 line, col, end = taken
                 if self._known(doc, line, col):  # a hover asked for it meanwhile
                     continue
-                keys = self.analyse(doc, line, col, end, quick=True)
+                quick = self.role == "requests" or not doc.near(line)
+                keys = self.analyse(doc, line, col, end, quick=quick)
                 self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
                 self._share(doc, line, col, keys)
                 return

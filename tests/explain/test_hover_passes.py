@@ -1,6 +1,6 @@
 """The background jedi worker's two passes over a document: every name answered quickly
-first (a variable's value left out), then the values worked out, one per definition, and
-only then the document announced as analysed and kept."""
+first (a variable's value left out; not near where the user reads), then the values worked
+out, one per definition, and only then the document announced as analysed and kept."""
 
 from __future__ import annotations
 
@@ -23,14 +23,17 @@ def _sent(out: io.BytesIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
-def _worker(tmp_path: Path) -> tuple[Worker, io.BytesIO, str]:
+def _worker(tmp_path: Path, focus: int = 500) -> tuple[Worker, io.BytesIO, str]:
+    """A background worker with the document open, the user reading at line ``focus`` (by
+    default far below it: every name is far from where the user reads)."""
     path = tmp_path / "passes.py"
     path.write_text(SOURCE, encoding="utf-8")
     out = io.BytesIO()
     worker = Worker(Channel(out), "background")
     worker.configure({"epoch": 1, "root": str(tmp_path), "workspace_files": 0, "keep": False})
     uri = path.as_uri()
-    worker.open({"op": "open", "uri": uri, "path": str(path), "version": 1, "text": SOURCE})
+    message = {"op": "open", "uri": uri, "path": str(path), "version": 1, "text": SOURCE}
+    worker.open({**message, "focus": focus})
     return worker, out, uri
 
 
@@ -93,3 +96,23 @@ def test_a_hovered_quick_answer_is_completed_first(tmp_path: Path) -> None:
     worker.step()
     (record,) = worker.defs.get_all(entry[1]) or []
     assert record["header"] == "statement twice(x)" and not record["provisional"]
+
+
+def test_names_near_where_the_user_reads_are_complete_in_the_first_pass(tmp_path: Path) -> None:
+    """The reader at line 6: ``f`` (lines 8 and 9) is answered completely at once, never
+    quickly; the server never gets a quick record for it."""
+    worker, out, uri = _worker(tmp_path, focus=6)
+    while worker._has_work():
+        worker.step()
+        worker.out.flush()
+    doc = worker.docs[uri]
+    entry = doc.index.get(F_LINE, 0)
+    assert entry is not None
+    f_records = [
+        record
+        for message in _sent(out)
+        for record in [*message.get("defs", []), message.get("record") or {}]
+        if record.get("key") == entry[1][0]
+    ]
+    assert [record["provisional"] for record in f_records] == [False]
+    assert f_records[0]["header"] == "statement twice(x)"
