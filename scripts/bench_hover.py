@@ -365,6 +365,12 @@ def with_content(jls: Run, path: Path) -> list[int]:
     return [i for i, (_, text) in enumerate(jls.results[path]) if has_content(text)]
 
 
+def carried_at(prosepy: Run, jls: Run, path: Path, ref: list[int]) -> int:
+    """How many of the positions ``ref`` in ``path`` prosepy's hover carries jls content at."""
+    ours, theirs = prosepy.results[path], jls.results[path]
+    return sum(1 for i in ref if carries(ours[i][1], theirs[i][1]))
+
+
 def report(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> bool:
     """Tables for ``runs``: (label, prosepy's run, jedi-language-server's in the same mode)."""
     ok = True
@@ -389,7 +395,7 @@ def report(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> bool:
             ours = prosepy.results[path]
             theirs = jls.results[path]
             ref = with_content(jls, path)
-            carried = sum(1 for i in ref if carries(ours[i][1], theirs[i][1]))
+            carried = carried_at(prosepy, jls, path, ref)
             loading = sum(1 for _, t in ours if "are loading" in t)
             pending = sum(1 for _, t in ours if "is still being worked out" in t)
             explained = sum(1 for _, t in ours if t and not t.startswith("```"))
@@ -492,9 +498,7 @@ def work_table(runs: list[tuple[str, Run, Run]], plan: list[Any]) -> None:
             work = sum(theirs.results[path][i][0] for i in ref)
             open_for = ours.open_for.get(path, 0.0)
             fits = within([theirs.results[path][i][0] for i in ref], 2 * open_for)
-            carried = sum(
-                1 for i in ref if carries(ours.results[path][i][1], theirs.results[path][i][1])
-            )
+            carried = carried_at(ours, theirs, path, ref)
             share = fits / len(ref) if ref else 1.0
             cells = [
                 fmt(work),

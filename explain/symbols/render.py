@@ -255,16 +255,21 @@ def completed(record: dict[str, Any], name: Any) -> dict[str, Any]:
     as it was (the docstring, also one read from the library at run time)."""
     header = "\n".join(signature_lines(name))
     markdown = str(record["markdown"])
-    quick = f"```python\n{record['header']}\n```"
+    quick = _header_block(record["header"])
     if markdown.startswith(quick):
-        markdown = f"```python\n{header}\n```" + markdown[len(quick) :]
+        markdown = _header_block(header) + markdown[len(quick) :]
     return dict(record, header=header, markdown=markdown, provisional=False)
+
+
+def _header_block(header: str) -> str:
+    """The signature block a hover's section starts with."""
+    return f"```python\n{header}\n```"
 
 
 def with_doc(record: dict[str, Any], doc: str) -> dict[str, Any]:
     """``record`` with its Markdown made from ``doc`` (also used when a library's
     docstring only exists at run time and arrives later)."""
-    parts = [f"```python\n{record['header']}\n```"]
+    parts = [_header_block(record["header"])]
     if doc:
         parts.append(docstring_markdown(doc))
     if record.get("full_name") and record.get("kind") != "module":

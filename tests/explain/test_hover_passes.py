@@ -37,6 +37,23 @@ def _worker(tmp_path: Path, focus: int = 500) -> tuple[Worker, io.BytesIO, str]:
     return worker, out, uri
 
 
+def _finish(worker: Worker) -> None:
+    """Every step the worker has left, sending after each (its loop sends every FLUSH_S)."""
+    while worker._has_work():
+        worker.step()
+        worker.out.flush()
+
+
+def _records_sent(out: io.BytesIO, key: str) -> list[tuple[int, dict[str, Any]]]:
+    """(message number, record) of every record of ``key`` the server was sent."""
+    return [
+        (i, record)
+        for i, message in enumerate(_sent(out))
+        for record in [*message.get("defs", []), message.get("record") or {}]
+        if record.get("key") == key
+    ]
+
+
 def test_every_name_is_answered_before_any_value_is_worked_out(tmp_path: Path) -> None:
     worker, out, uri = _worker(tmp_path)
     calls: list[tuple[int, int, bool]] = []
@@ -47,9 +64,7 @@ def test_every_name_is_answered_before_any_value_is_worked_out(tmp_path: Path) -
         return real(doc, line, col, end, quick)
 
     worker.analyse = analyse  # type: ignore[method-assign]
-    while worker._has_work():
-        worker.step()
-        worker.out.flush()  # (the worker's loop sends every FLUSH_S: each step, here)
+    _finish(worker)
     quick = [call for call in calls if call[2]]
     complete = [call for call in calls if not call[2]]
     assert len(quick) >= 8 and complete, calls
@@ -67,13 +82,7 @@ def test_every_name_is_answered_before_any_value_is_worked_out(tmp_path: Path) -
 
     # the server had f's quick answer first, then the complete one, then "analysed"
     sent = _sent(out)
-    f_key = doc.index.get(F_LINE, 0)[1][0]  # type: ignore[index]
-    f_records = [
-        (i, record)
-        for i, message in enumerate(sent)
-        for record in [*message.get("defs", []), message.get("record") or {}]
-        if record.get("key") == f_key
-    ]
+    f_records = _records_sent(out, doc.index.get(F_LINE, 0)[1][0])  # type: ignore[index]
     assert [record["provisional"] for _, record in f_records] == [True, False]
     assert f_records[0][1]["header"] == "f = pick(twice)"
     assert "still being worked out" not in f_records[1][1]["markdown"]
@@ -102,17 +111,9 @@ def test_names_near_where_the_user_reads_are_complete_in_the_first_pass(tmp_path
     """The reader at line 6: ``f`` (lines 8 and 9) is answered completely at once, never
     quickly; the server never gets a quick record for it."""
     worker, out, uri = _worker(tmp_path, focus=6)
-    while worker._has_work():
-        worker.step()
-        worker.out.flush()
-    doc = worker.docs[uri]
-    entry = doc.index.get(F_LINE, 0)
+    _finish(worker)
+    entry = worker.docs[uri].index.get(F_LINE, 0)
     assert entry is not None
-    f_records = [
-        record
-        for message in _sent(out)
-        for record in [*message.get("defs", []), message.get("record") or {}]
-        if record.get("key") == entry[1][0]
-    ]
+    f_records = [record for _, record in _records_sent(out, entry[1][0])]
     assert [record["provisional"] for record in f_records] == [False]
     assert f_records[0]["header"] == "statement twice(x)"
