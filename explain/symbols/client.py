@@ -17,9 +17,10 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from prosepy.explain.symbols import render
+from prosepy.explain.symbols import persist, render
 from prosepy.explain.symbols.documents import Parked
 from prosepy.explain.symbols.index import (
     DefinitionStore,
@@ -97,6 +98,8 @@ class SymbolService:
             "workspace_files": DEFAULT_FILES,
         }
         self.configured = False
+        #: where an earlier session kept answers, for ``config`` (computed when first read)
+        self._kept_for: tuple[dict[str, Any], Path | None] | None = None
         #: The last ``environment`` message (python, version, error).
         self.environment: dict[str, Any] | None = None
         self.on_environment: Callable[[dict[str, Any]], None] | None = None
@@ -177,6 +180,9 @@ class SymbolService:
             self.parked.clear()
             for doc in self.docs.values():
                 doc.index = DocumentIndex()
+                text = self.text_of(doc.uri)
+                if text is not None:
+                    self._read_kept(doc, text)
             self._send({"op": "configure", "epoch": self.epoch, **config})
 
     def opened(self, uri: str, path: str | None, version: Any, text: str) -> None:
@@ -189,7 +195,44 @@ class SymbolService:
                 self.docs[uri] = parked
             else:
                 self.docs[uri] = Document(uri, path, version)
+                self._read_kept(self.docs[uri], text)
             self.sync(uri, version, text)
+
+    def _read_kept(self, doc: Document, text: str) -> None:
+        """Read the answers an earlier session kept for the file, on a thread of its own
+        (tens of milliseconds for a large module; no jedi): the first hovers after the
+        server starts must not wait for a worker to start and read them. The requests worker
+        reads and sends them too (it must know them; a duplicate is harmless), but only once
+        it has started, which on a slow machine is after the editor's first hovers."""
+        if doc.path is None:
+            return
+        epoch, config = self.epoch, dict(self.config)
+        uri, version, path = doc.uri, doc.version, doc.path
+
+        def read() -> None:
+            try:
+                folder = self._kept_folder(config)
+                loaded = persist.load(folder, path, text) if folder is not None else None
+            except Exception:  # a damaged file must not stop the server: jedi answers
+                logger.exception("cannot read the answers kept for %s", path)
+                return
+            if loaded is None:
+                return
+            entries, records = loaded
+            with self.lock:
+                if epoch == self.epoch:
+                    self._store(uri, version, entries, records, fill=True)
+
+        threading.Thread(target=read, name="prosepy-kept-answers", daemon=True).start()
+
+    def _kept_folder(self, config: dict[str, Any]) -> Path | None:
+        """The workers' folder of kept answers for ``config`` (the same key they use)."""
+        cached = self._kept_for
+        if cached is not None and cached[0] == config:
+            return cached[1]
+        folder = persist.folder(config["python"], bool(config["runtime_docs"]))
+        self._kept_for = (config, folder)
+        return folder
 
     def changed(self, uri: str, version: Any, edits: list[Edit] | None) -> None:
         """Follow an edit at once (answers move with the text); the workers get the text
@@ -372,9 +415,15 @@ class SymbolService:
             self.on_analysed(message["uri"], message.get("version"))
 
     def _store(
-        self, uri: str, version: Any, entries: list[list[Any]], defs: list[dict[str, Any]]
+        self,
+        uri: str,
+        version: Any,
+        entries: list[list[Any]],
+        defs: list[dict[str, Any]],
+        fill: bool = False,
     ) -> None:
-        """Keep answers computed on ``version`` of the text, moved through later edits."""
+        """Keep answers computed on ``version`` of the text, moved through later edits;
+        ``fill`` (answers read from disk): only where the workers have not answered yet."""
         doc = self.docs.get(uri)
         parked = self.parked.peek(uri) if doc is None else None
         if parked is not None and parked.version == version:
@@ -389,6 +438,8 @@ class SymbolService:
                     edits.extend(later)
         for record in defs:
             known = self.defs.get(record["key"])
+            if known is not None and fill:
+                continue
             if record.get("provisional") and known is not None and not known.get("provisional"):
                 continue  # a quick answer must not replace the complete one
             if doc is not None and edits and record.get("path") == doc.path:
@@ -401,7 +452,7 @@ class SymbolService:
             return
         for line, col, end, keys in entries:
             at = shift_line(line, edits) if edits else line
-            if at is not None:
+            if at is not None and not (fill and doc.index.has(at, col)):
                 doc.index.put(at, col, end, keys)
         for waiting_uri, version, line, col, answer in list(self.hovers.values()):
             if waiting_uri == uri:  # a hover waiting for a name the answers have

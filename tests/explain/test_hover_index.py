@@ -7,6 +7,7 @@ import queue
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import jedi
 import pytest
@@ -250,6 +251,42 @@ def test_a_reopened_file_gets_its_kept_answers_before_jedi_starts(
     entries = [e for m in sent if m["op"] == "answers" for e in m["entries"]]
     (loads,) = [e for e in entries if e[3] and e[3][0].endswith(":loads:function")]
     assert loads[:3] == [3, 13, 18]  # one line lower than where it was worked out
+
+
+def test_the_server_reads_kept_answers_without_waiting_for_a_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a slow machine the workers start after the editor's first hovers: the server
+    reads the kept answers itself when the file opens (here no worker ever runs)."""
+    import io
+    import time
+
+    from prosepy.explain.symbols.channel import Channel
+    from prosepy.explain.symbols.client import SymbolService
+    from prosepy.explain.symbols.worker import Worker
+
+    monkeypatch.setenv("PROSEPY_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "reader.py"
+    source = "import json\n\nvalue = json.loads('1')\n"
+    message = {"op": "open", "uri": path.as_uri(), "path": str(path), "version": 1}
+    background = Worker(Channel(io.BytesIO()), "background")
+    background.configure({"epoch": 1})
+    background.open({**message, "text": source})
+    doc = background.docs[path.as_uri()]
+    while not doc.announced:  # analyse every name; then the answers are kept
+        background.step()
+    symbols = SymbolService()  # not started: no worker will answer
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(symbols, "_send", lambda message, to="both": sent.append(message))
+    symbols.configure("", None)
+    symbols.opened(path.as_uri(), str(path), 7, "# a new first line\n" + source)
+    waited = time.monotonic()
+    while not symbols.lookup(path.as_uri(), 7, 3, 13).known and time.monotonic() - waited < 30:
+        time.sleep(0.01)
+    found = symbols.lookup(path.as_uri(), 7, 3, 13)  # one line lower than where it was kept
+    assert found.known and found.records[0]["markdown"].startswith("```python\ndef loads(")
+    assert not symbols.lookup(path.as_uri(), 7, 2, 13).known  # nothing put on the wrong line
+    assert [m["op"] for m in sent] == ["configure", "open"]  # no worker was asked
 
 
 OVERLOADED = '''\
