@@ -7,10 +7,13 @@ inference state across its texts, also after the file is closed and opened again
 jedi works a library out once. A state is dropped when a document it has read changes
 (its inferences about that document would be stale) or after MAX_USES texts (it also holds
 what it inferred about the old texts).
+
+A document's first parse starts from parso's disk cache of the file (``warm_parse``).
 """
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,8 @@ class Scripts:
     def create(self, uri: str, path: str | None, text: str, project: Any, environment: Any) -> Any:
         import jedi
 
+        if path is not None:
+            warm_parse(path, environment)
         script = jedi.Script(code=text, path=path, project=project, environment=environment)
         key = path or uri
         shared = self.states.get(key)
@@ -73,6 +78,30 @@ class Scripts:
     def clear(self) -> None:
         self.scripts.clear()
         self.states.clear()
+
+
+def warm_parse(path: str, environment: Any) -> None:
+    """Start the document's parse from the file's parse kept in parso's disk cache.
+
+    jedi parses the open document whole and never from that cache (its text may differ
+    from the file's), but from parso's in-memory tree of the same path it only parses the
+    lines that differ. Loading the file's kept tree first makes the first parse of an open
+    ``argparse.py`` some 30 ms instead of 0.3-0.8 s on a slow CPU (both workers parse it when
+    it opens, and hovers wait for the requests worker's parse); the first time, the file is
+    parsed and kept for the next session, which costs writing the tree once.
+    """
+    try:
+        import jedi
+        from parso import cache
+
+        grammar = environment.get_grammar()
+        if Path(path) in cache.parser_cache.get(grammar._hashed, {}):
+            return  # jedi's own tree of it (an earlier text) is the better start
+        if os.path.getsize(path) > jedi.settings._cropped_file_size:
+            return  # jedi reads only the start of such a file
+        grammar.parse(path=path, cache=True, cache_path=jedi.settings.cache_directory)
+    except Exception:  # no such file, unreadable, another parso: jedi parses it whole
+        return
 
 
 def fresh_limits(script: Any) -> None:

@@ -104,3 +104,48 @@ def test_a_reader_never_sees_a_write_half_done(tmp_path: Path) -> None:
     assert int(written) >= 3 and reads >= 3  # the two really overlapped, many times over
     assert broken == 0
     assert not list(cache.rglob("*.tmp"))  # no temporary file left behind
+
+
+WARM_PARSE = """
+    import sys
+    from pathlib import Path
+    import jedi, parso.cache
+    from parso.python.parser import Parser
+    from prosepy.explain.symbols.scripts import warm_parse
+
+    source, cache = Path(sys.argv[1]), Path(sys.argv[2])
+    jedi.settings.cache_directory = str(cache)
+    environment = jedi.InterpreterEnvironment()
+    warm_parse(str(source), environment)  # the first time: parsed, and kept on disk
+    assert list(cache.rglob("*.pkl")), "nothing kept"
+    parso.cache.parser_cache.clear()  # the next session, as it were
+
+    def no_full_parse(*args, **kwargs):
+        raise AssertionError("parsed the whole file again")
+
+    full_parse, Parser.parse = Parser.parse, no_full_parse
+    warm_parse(str(source), environment)  # from the disk cache
+    Parser.parse = full_parse
+    (kept,) = parso.cache.parser_cache[environment.get_grammar()._hashed].values()
+    last = kept.node.children[-2]  # a definition far below the edit
+    added = "shown = _os.path.join"
+    text = source.read_text().replace("import os as _os\\n", f"import os as _os\\n{added}\\n", 1)
+    script = jedi.Script(code=text, path=str(source), environment=environment)
+    # jedi parsed only the changed lines (the rest of the tree is the kept one), and the
+    # new line's name has its definition
+    assert last.parent is script._module_node, "jedi parsed the file whole"
+    line = text.split("\\n").index(added) + 1
+    (name,) = script.help(line, len(added) - 2)
+    print(name.full_name)
+"""
+
+
+def test_a_documents_first_parse_starts_from_the_files_kept_parse(tmp_path: Path) -> None:
+    """jedi parses an open document whole (0.3-0.8 s for this one on a slow CPU) unless
+    parso holds a tree of the file in memory; ``warm_parse`` loads it from parso's disk
+    cache, where it is kept the first time."""
+    source = tmp_path / "module.py"
+    source.write_text(MODULE.read_text())
+    done = _python(WARM_PARSE, str(source), str(tmp_path / "cache"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "os.path.join"
