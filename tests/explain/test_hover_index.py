@@ -220,13 +220,12 @@ def test_kept_answers_follow_the_lines_that_changed(tmp_path: Path) -> None:
     assert {r["name"] for r in records} >= {"loads"}
 
 
-def test_a_reopened_file_gets_its_kept_answers_before_jedi_starts(
+def _kept_by_an_earlier_session(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The requests worker sends the answers kept on disk while handling ``open``: before
-    any jedi step (its environment is not even created yet)."""
+) -> tuple[Path, str]:
+    """A file whose every name a background worker analysed, its answers kept on disk (in
+    ``PROSEPY_CACHE``, set for the test): (path, text)."""
     import io
-    import json
 
     from prosepy.explain.symbols.channel import Channel
     from prosepy.explain.symbols.worker import Worker
@@ -241,6 +240,22 @@ def test_a_reopened_file_gets_its_kept_answers_before_jedi_starts(
     doc = background.docs[path.as_uri()]
     while not doc.announced:  # analyse every name; then the answers are kept
         background.step()
+    return path, source
+
+
+def test_a_reopened_file_gets_its_kept_answers_before_jedi_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The requests worker sends the answers kept on disk while handling ``open``: before
+    any jedi step (its environment is not even created yet)."""
+    import io
+    import json
+
+    from prosepy.explain.symbols.channel import Channel
+    from prosepy.explain.symbols.worker import Worker
+
+    path, source = _kept_by_an_earlier_session(tmp_path, monkeypatch)
+    message = {"op": "open", "uri": path.as_uri(), "path": str(path), "version": 1}
     out = io.BytesIO()
     requests = Worker(Channel(out), "requests")
     requests.configure({"epoch": 1})
@@ -258,23 +273,11 @@ def test_the_server_reads_kept_answers_without_waiting_for_a_worker(
 ) -> None:
     """On a slow machine the workers start after the editor's first hovers: the server
     reads the kept answers itself when the file opens (here no worker ever runs)."""
-    import io
     import time
 
-    from prosepy.explain.symbols.channel import Channel
     from prosepy.explain.symbols.client import SymbolService
-    from prosepy.explain.symbols.worker import Worker
 
-    monkeypatch.setenv("PROSEPY_CACHE", str(tmp_path / "cache"))
-    path = tmp_path / "reader.py"
-    source = "import json\n\nvalue = json.loads('1')\n"
-    message = {"op": "open", "uri": path.as_uri(), "path": str(path), "version": 1}
-    background = Worker(Channel(io.BytesIO()), "background")
-    background.configure({"epoch": 1})
-    background.open({**message, "text": source})
-    doc = background.docs[path.as_uri()]
-    while not doc.announced:  # analyse every name; then the answers are kept
-        background.step()
+    path, source = _kept_by_an_earlier_session(tmp_path, monkeypatch)
     symbols = SymbolService()  # not started: no worker will answer
     sent: list[dict[str, Any]] = []
     monkeypatch.setattr(symbols, "_send", lambda message, to="both": sent.append(message))
