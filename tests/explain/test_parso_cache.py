@@ -141,7 +141,7 @@ WARM_PARSE = """
 
 
 def test_a_documents_first_parse_starts_from_the_files_kept_parse(tmp_path: Path) -> None:
-    """jedi parses an open document whole (0.3-0.8 s for this one on a slow CPU) unless
+    """jedi parses an open document whole (0.27 s for this one on this CPU) unless
     parso holds a tree of the file in memory; ``warm_parse`` loads it from parso's disk
     cache, where it is kept the first time."""
     source = tmp_path / "module.py"
