@@ -8,6 +8,8 @@ const require = createRequire(join(process.env.PLAYWRIGHT_DIR, "x.js"));
 const { chromium } = require("playwright-core");
 
 export const timeout = Number(process.env.STEP_TIMEOUT_MS ?? 120000);
+/** How long an open command palette is given to list a command before it is opened again. */
+const PALETTE_RETRY_MS = 15000;
 export const log = (...args) => console.error(`[flow ${new Date().toISOString().slice(11, 19)}]`, ...args);
 
 /** Open the browser on code-server; screenshots named `${prefix}-NN-name.png` in `shots`. */
@@ -63,13 +65,27 @@ export async function poll(page, what, fn, ms = timeout) {
 }
 
 export async function palette(page, title) {
-  await page.keyboard.press("F1");
   const widget = page.locator(".quick-input-widget");
   const input = widget.locator("input");
-  await input.waitFor({ state: "visible" });
-  await input.fill(`>${title}`);
   const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
-  await row.waitFor({ state: "visible" });
+  // The palette lists the commands known when it opens, and one opened before the extension's
+  // contributions were read never shows them: it is opened again until the command is there
+  // (within the step's timeout, as before).
+  const end = Date.now() + timeout;
+  for (;;) {
+    await page.keyboard.press("F1");
+    await input.waitFor({ state: "visible" });
+    await input.fill(`>${title}`);
+    const wait = Math.min(PALETTE_RETRY_MS, Math.max(end - Date.now(), 1));
+    try {
+      await row.waitFor({ state: "visible", timeout: wait });
+      break;
+    } catch (err) {
+      if (Date.now() >= end) throw err;
+      await page.keyboard.press("Escape");
+      await widget.waitFor({ state: "hidden" });
+    }
+  }
   // click the command's own row: Enter takes whichever row has the focus, which under load
   // can still be one from before the list was filtered
   await row.click();
