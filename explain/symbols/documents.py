@@ -62,6 +62,12 @@ class Parked(Generic[T]):
         self.items.clear()
 
 
+def distance(line: int, near: int) -> int:
+    """How far ``line`` is from the reading place ``near``, lines above it counting ``ABOVE``
+    times over: people read down, so the names below the last hover are the likelier next."""
+    return line - near if line >= near else (near - line) * ABOVE
+
+
 @dataclass
 class Pending:
     """Names left to analyse in one document, taken nearest to a line first."""
@@ -76,14 +82,10 @@ class Pending:
         self.by_line[line].append((col, end))
 
     def take(self, near: int) -> tuple[int, int, int] | None:
-        """(line, column, end column) of a name on the line nearest ``near``, counting
-        lines above it ``ABOVE`` times over: people read down, so the names below the last
-        hover are the likelier next ones."""
-        if not self.lines:
+        """(line, column, end column) of a name on the line nearest ``near`` (``distance``)."""
+        line = self.nearest(near)
+        if line is None:
             return None
-        at = bisect.bisect_left(self.lines, near)
-        candidates = [self.lines[i] for i in (at - 1, at) if 0 <= i < len(self.lines)]
-        line = min(candidates, key=lambda c: c - near if c >= near else (near - c) * ABOVE)
         cols = self.by_line[line]
         col, end = cols.pop(0)
         if not cols:
@@ -91,8 +93,50 @@ class Pending:
             self.lines.remove(line)
         return line, col, end
 
+    def nearest(self, near: int) -> int | None:
+        """The line with names left nearest ``near`` (``distance``), if any."""
+        if not self.lines:
+            return None
+        at = bisect.bisect_left(self.lines, near)
+        candidates = [self.lines[i] for i in (at - 1, at) if 0 <= i < len(self.lines)]
+        return min(candidates, key=lambda line: distance(line, near))
+
     def __len__(self) -> int:
         return sum(len(cols) for cols in self.by_line.values())
+
+
+def worth(line: int, near: int) -> float:
+    """How likely the name on ``line`` is hovered next, compared with others: the nearer
+    the reading place ``near`` (``distance``), the likelier."""
+    return 1.0 / (distance(line, near) + 1)
+
+
+@dataclass
+class Shared:
+    """One position of each group of names bound the same way (``bindings``) left to
+    analyse, with the positions its answer covers: one jedi step answers them all, so a
+    group spread over the module can be worth more than one name nearer the reader."""
+
+    #: (line, column) -> (end column, the lines of the positions the answer covers)
+    names: dict[tuple[int, int], tuple[int, list[int]]] = field(default_factory=dict)
+
+    def add(self, line: int, col: int, end: int, lines: list[int]) -> None:
+        self.names[(line, col)] = (end, lines)
+
+    def best(self, near: int) -> tuple[float, tuple[int, int, int]] | None:
+        """The name whose answer is worth most (the ``worth`` of its positions, summed)."""
+        found: tuple[float, tuple[int, int, int]] | None = None
+        for (line, col), (end, lines) in self.names.items():
+            value = sum(worth(other, near) for other in lines)
+            if found is None or value > found[0]:
+                found = value, (line, col, end)
+        return found
+
+    def discard(self, line: int, col: int) -> None:
+        self.names.pop((line, col), None)
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
 @dataclass
@@ -104,6 +148,8 @@ class Doc:
     index: DocumentIndex = field(default_factory=DocumentIndex)
     #: None until the document is parsed and its names listed
     pending: Pending | None = None
+    #: a name of each group bound the same way (the background worker's first pass)
+    shared: Shared = field(default_factory=Shared)
     #: the line the user reads (the last hover there)
     focus: int = 0
     #: the focus line when ``pending`` was listed (large documents list a window around it)
@@ -123,6 +169,10 @@ class Doc:
     @property
     def lines(self) -> int:
         return self.text.count("\n") + 1
+
+    def relist(self) -> None:
+        """Forget the names left to analyse: they are listed again from the text as it is."""
+        self.pending, self.shared = None, Shared()
 
     @property
     def large(self) -> bool:
@@ -160,6 +210,30 @@ class Doc:
         while end < len(text) and (text[end].isalnum() or text[end] == "_"):
             end += 1
         return max(end, col + 1)
+
+
+def take_next(doc: Doc) -> tuple[int, int, int] | None:
+    """The next name of the first pass (``doc.pending`` listed): a group's (``doc.shared``)
+    when its answer is worth at least the nearest single name's, else that one."""
+    assert doc.pending is not None
+    group = doc.shared.best(doc.focus)
+    line = doc.pending.nearest(doc.focus)
+    if group is not None and (line is None or group[0] >= worth(line, doc.focus)):
+        doc.shared.discard(*group[1][:2])
+        return group[1]
+    return doc.pending.take(doc.focus)
+
+
+def shared_names(doc: Doc, known: Callable[[int, int], bool]) -> Shared:
+    """A position of each group of names in ``doc`` bound the same way that has positions
+    not ``known``; the first of those (for a variable, the statement binding it, where
+    jedi's answer is the quickest)."""
+    shared = Shared()
+    for members in doc.groups().members.values():
+        left = [span for span in members if not known(*span[:2])]
+        if len(left) > 1:
+            shared.add(*left[0], lines=[span[0] for span in left])
+    return shared
 
 
 def quick_ones(doc: Doc, provisional: Callable[[tuple[str, ...]], bool]) -> Pending:

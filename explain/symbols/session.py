@@ -74,7 +74,7 @@ class WorkerSession:
         self.prospects = Prospects(self.root, int(files) if isinstance(files, int) else 0)
         for doc in self.docs.values():
             doc.index = DocumentIndex()
-            doc.pending = None
+            doc.relist()
             self._load(doc)
 
     def _environment(self) -> Environment:
@@ -111,7 +111,7 @@ class WorkerSession:
                 for other in self.docs.values():
                     other.index.drop_keys(dropped)
             doc.version, doc.text = message.get("version"), text
-            doc.pending = None
+            doc.relist()
         if not restored:
             self.scripts.changed(uri, path)
         if "focus" in message:
@@ -215,4 +215,4 @@ class WorkerSession:
             if col is not None:
                 doc.urgent.append((line, int(col)))
             if doc.large and abs(line - doc.listed_at) > LARGE_WINDOW // 2:
-                doc.pending = None  # list the names around the new place
+                doc.relist()  # the names around the new place

@@ -276,3 +276,38 @@ def test_a_builtins_answer_is_carried_to_the_next_document(tmp_path: Path) -> No
     assert (0, 7) not in analysed, "the second file's len needed no jedi step"
     own = worker.docs[uris["own.py"]].index.get(4, 7)
     assert own is not None and own[1][0].endswith("own.py:1:4:len:function")
+
+
+def test_a_group_far_away_is_analysed_before_a_single_name_nearer(tmp_path: Path) -> None:
+    """The background worker's first pass: one jedi step answers every use of `total` (eight
+    positions, 30 lines below the reader), so it goes before `c` (one position, 10 lines
+    below); the uses themselves need no step. A group no nearer than the names around the
+    reader, per position, waits its turn."""
+    lines = ["a = 1", "b = a", *[""] * 8, "c = 3", *[""] * 19, "total = 0"]
+    lines += [f"x{n} = total" for n in range(1, 8)]  # (lines 31 to 37)
+    text = "\n".join(lines) + "\n"
+    path = tmp_path / "groups.py"
+    path.write_text(text, encoding="utf-8")
+    worker = Worker(Channel(io.BytesIO()), "background")
+    worker.configure({"epoch": 1, "root": str(tmp_path), "workspace_files": 0, "keep": False})
+    uri = path.as_uri()
+    worker.open({"op": "open", "uri": uri, "path": str(path), "version": 1, "text": text})
+    analysed: list[tuple[int, int]] = []
+    real = worker.analyse
+
+    def analyse(*args: Any, **options: Any) -> list[str]:
+        analysed.append(args[1:3])
+        return real(*args, **options)
+
+    worker.analyse = analyse  # type: ignore[method-assign]
+    while worker._has_work():
+        worker.step()
+    uses = [(n, 5) for n in range(31, 38)]
+    assert analysed.index((30, 0)) < analysed.index((10, 0)), analysed
+    assert analysed.index((0, 0)) < analysed.index((30, 0)), "the reader's line goes first"
+    assert not set(uses) & set(analysed), "the uses were answered by the group's one step"
+    doc = worker.docs[uri]
+    entries = [doc.index.get(*use) for use in [(30, 0), *uses]]
+    answers = {entry[1] if entry is not None else None for entry in entries}
+    (keys,) = answers
+    assert keys is not None and keys[0].endswith(":31:0:total:statement"), answers
