@@ -119,21 +119,31 @@ class Shared:
 
     #: (line, column) -> (end column, the lines of the positions the answer covers)
     names: dict[tuple[int, int], tuple[int, list[int]]] = field(default_factory=dict)
+    #: what each name's answer is worth from the reading place ``_near`` (worked out once
+    #: per place: a module's groups have a couple of thousand positions)
+    _values: dict[tuple[int, int], float] = field(default_factory=dict, repr=False)
+    _near: int | None = field(default=None, repr=False)
 
     def add(self, line: int, col: int, end: int, lines: list[int]) -> None:
         self.names[(line, col)] = (end, lines)
+        self._near = None
 
     def best(self, near: int) -> tuple[float, tuple[int, int, int]] | None:
         """The name whose answer is worth most (the ``worth`` of its positions, summed)."""
-        found: tuple[float, tuple[int, int, int]] | None = None
-        for (line, col), (end, lines) in self.names.items():
-            value = sum(worth(other, near) for other in lines)
-            if found is None or value > found[0]:
-                found = value, (line, col, end)
-        return found
+        if self._near != near:
+            self._values = {
+                where: sum(worth(line, near) for line in lines)
+                for where, (_, lines) in self.names.items()
+            }
+            self._near = near
+        if not self._values:
+            return None
+        where = max(self._values, key=self._values.__getitem__)
+        return self._values[where], (*where, self.names[where][0])
 
     def discard(self, line: int, col: int) -> None:
         self.names.pop((line, col), None)
+        self._values.pop((line, col), None)
 
     def __len__(self) -> int:
         return len(self.names)

@@ -13,7 +13,7 @@ import jedi
 import pytest
 
 from prosepy.explain.symbols import render
-from prosepy.explain.symbols.documents import Parked, Pending
+from prosepy.explain.symbols.documents import Doc, Parked, Pending, take_next
 from prosepy.explain.symbols.index import DefinitionStore, DocumentIndex, Edit, shift_line
 from prosepy.explain.symbols.runtime_docs import RuntimeDocs, library_dirs, wanted
 
@@ -71,6 +71,19 @@ def test_pending_names_are_taken_nearest_the_focus_first() -> None:
     for line in (16, 19, 26):
         ahead.add(line, 0, 1)
     assert [ahead.take(20) for _ in range(3)] == [(19, 0, 1), (26, 0, 1), (16, 0, 1)]
+
+
+def test_a_group_goes_first_when_its_positions_are_worth_more_than_the_nearest_name() -> None:
+    doc = Doc("file:///m.py", "/m.py", 1, "\n" * 100)
+    doc.pending = Pending()
+    doc.pending.add(10, 0, 1)  # one name, 10 lines below the reader
+    doc.shared.add(60, 0, 1, lines=[60, 61, 62])  # three positions, 60 lines below
+    doc.shared.add(80, 4, 5, lines=list(range(80, 100)))  # twenty, 80 to 99 lines below
+    assert take_next(doc) == (80, 4, 5)
+    assert take_next(doc) == (10, 0, 1)
+    doc.focus = 60  # the reader moved: the small group is where they read now
+    assert take_next(doc) == (60, 0, 1)
+    assert take_next(doc) is None
 
 
 def _help(source: str, line: int, col: int, path: str = "/tmp/example.py") -> object:
