@@ -29,17 +29,9 @@ import threading
 import time
 from typing import Any
 
-from prosepy.explain.symbols import parso_cache, persist, render, workspace
+from prosepy.explain.symbols import documents, parso_cache, persist, render, workspace
 from prosepy.explain.symbols.channel import FLUSH_S, Channel, read_lines
-from prosepy.explain.symbols.documents import (
-    Doc,
-    Pending,
-    import_names,
-    list_names,
-    quick_ones,
-    shared_names,
-    take_next,
-)
+from prosepy.explain.symbols.documents import Doc, Pending, import_names, list_names, quick_ones
 from prosepy.explain.symbols.runtime_docs import RuntimeDocs, wanted
 from prosepy.explain.symbols.scripts import fresh_limits
 from prosepy.explain.symbols.session import WorkerSession
@@ -245,7 +237,7 @@ class Worker(WorkerSession):
                     self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
                     self._share(doc, line, col, keys)
                     return
-            while (taken := take_next(doc)) is not None:
+            while (taken := documents.take_next(doc)) is not None:
                 line, col, end = taken
                 if self._known(doc, line, col):  # a hover asked for it meanwhile
                     continue
@@ -338,7 +330,7 @@ class Worker(WorkerSession):
             doc.pending, doc.announced = list_names(doc, module, known), False
         self._known_builtins(doc)
         if self.role == "background":  # (after the builtins other documents answered)
-            doc.shared = shared_names(doc, known)
+            doc.shared = documents.shared_names(doc, known)
 
     # -- requests -------------------------------------------------------------------------
     def hover(self, message: dict[str, Any]) -> None:
