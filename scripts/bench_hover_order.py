@@ -46,7 +46,7 @@ def measure(path: str, python: str, groups: bool) -> dict[str, Any]:
     from prosepy.explain.symbols.worker import Worker
 
     if not groups:  # the anchor: no group goes before a nearer name
-        documents.shared_names = lambda doc, known: documents.Shared()  # type: ignore[assignment]
+        documents.shared_names = lambda doc, known: documents.Shared()
     worker = Worker(Channel(io.BytesIO()), "background")
     root = str(Path(path).parent)
     settings = {"python": python, "root": root, "workspace_files": 0, "runtime_docs": False}
