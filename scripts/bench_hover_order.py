@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import ast
 import io
-import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from scripts.bench_hover import FILES, positions  # noqa: E402
+from scripts.bench_hover_passes import in_fresh_process  # noqa: E402
 from tests.userenv import pandas_python  # noqa: E402
 
 #: CPU seconds after which the answers are counted.
@@ -82,16 +81,7 @@ def measure(path: str, python: str, groups: bool) -> dict[str, Any]:
 
 def run_child(path: Path, python: str, groups: bool) -> dict[str, Any]:
     """``measure`` in a fresh process (nothing in memory from the other way)."""
-    code = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]); "
-        "from scripts.bench_hover_order import measure; "
-        "print(json.dumps(measure(sys.argv[2], sys.argv[3], sys.argv[4] == '1')))"
-    )
-    args = [str(ROOT), str(path), python, "1" if groups else "0"]
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
-    )
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return in_fresh_process("scripts.bench_hover_order", path, python, groups)
 
 
 def main() -> int:

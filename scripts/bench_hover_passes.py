@@ -74,12 +74,17 @@ def measure(path: str, python: str, single_pass: bool) -> dict[str, Any]:
 
 def run_child(path: Path, python: str, single_pass: bool) -> dict[str, Any]:
     """``measure`` in a fresh process (nothing in memory from the other way)."""
+    return in_fresh_process("scripts.bench_hover_passes", path, python, single_pass)
+
+
+def in_fresh_process(module: str, path: Path, python: str, flag: bool) -> dict[str, Any]:
+    """``module.measure(path, python, flag)`` in a fresh Python process, its JSON result."""
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); "
-        "from scripts.bench_hover_passes import measure; "
+        f"from {module} import measure; "
         "print(json.dumps(measure(sys.argv[2], sys.argv[3], sys.argv[4] == '1')))"
     )
-    args = [str(ROOT), str(path), python, "1" if single_pass else "0"]
+    args = [str(ROOT), str(path), python, "1" if flag else "0"]
     out = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
     )

@@ -238,6 +238,19 @@ def test_a_hover_reply_does_not_wait_for_the_names_other_uses(
     assert [3, 14, 19, reply["entry"][3]] in entries  # the other `json.loads`, after the reply
 
 
+def _recording(worker: Worker) -> list[tuple[int, int]]:
+    """The (line, column) of every name ``worker`` asks jedi about from now on, in order."""
+    analysed: list[tuple[int, int]] = []
+    real = worker.analyse
+
+    def analyse(*args: Any, **options: Any) -> list[str]:
+        analysed.append(args[1:3])
+        return real(*args, **options)
+
+    worker.analyse = analyse  # type: ignore[method-assign]
+    return analysed
+
+
 def test_a_builtins_answer_is_carried_to_the_next_document(tmp_path: Path) -> None:
     """`len` answered in one file is answered in the next file as soon as it is read; a file
     that defines its own `len` keeps asking jedi."""
@@ -262,14 +275,7 @@ def test_a_builtins_answer_is_carried_to_the_next_document(tmp_path: Path) -> No
                 worker.step()
     first = worker.docs[uris["first.py"]].index.get(0, 6)
     assert first is not None and first[1][0].endswith(":len:function")
-    analysed: list[Any] = []
-    real = worker.analyse
-
-    def analyse(*args: Any, **options: Any) -> list[str]:
-        analysed.append(args[1:3])
-        return real(*args, **options)
-
-    worker.analyse = analyse  # type: ignore[method-assign]
+    analysed = _recording(worker)
     while worker._has_work():
         worker.step()
     assert worker.docs[uris["second.py"]].index.get(0, 7) == (10, first[1])
@@ -281,8 +287,8 @@ def test_a_builtins_answer_is_carried_to_the_next_document(tmp_path: Path) -> No
 def test_a_group_far_away_is_analysed_before_a_single_name_nearer(tmp_path: Path) -> None:
     """The background worker's first pass: one jedi step answers every use of `total` (eight
     positions, 30 lines below the reader), so it goes before `c` (one position, 10 lines
-    below); the uses themselves need no step. A group no nearer than the names around the
-    reader, per position, waits its turn."""
+    below); the uses themselves need no step. A group worth less than the names on the
+    reader's own lines waits its turn."""
     lines = ["a = 1", "b = a", *[""] * 8, "c = 3", *[""] * 19, "total = 0"]
     lines += [f"x{n} = total" for n in range(1, 8)]  # (lines 31 to 37)
     text = "\n".join(lines) + "\n"
@@ -292,14 +298,7 @@ def test_a_group_far_away_is_analysed_before_a_single_name_nearer(tmp_path: Path
     worker.configure({"epoch": 1, "root": str(tmp_path), "workspace_files": 0, "keep": False})
     uri = path.as_uri()
     worker.open({"op": "open", "uri": uri, "path": str(path), "version": 1, "text": text})
-    analysed: list[tuple[int, int]] = []
-    real = worker.analyse
-
-    def analyse(*args: Any, **options: Any) -> list[str]:
-        analysed.append(args[1:3])
-        return real(*args, **options)
-
-    worker.analyse = analyse  # type: ignore[method-assign]
+    analysed = _recording(worker)
     while worker._has_work():
         worker.step()
     uses = [(n, 5) for n in range(31, 38)]
