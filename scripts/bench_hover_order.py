@@ -58,6 +58,11 @@ def measure(path: str, python: str, groups: bool) -> dict[str, Any]:
     message = {"op": "open", "uri": uri, "path": path, "version": 1, "text": text}
     worker.open({**message, "focus": top})
     doc = worker.docs[uri]
+
+    def near(rows: dict[int, Any]) -> int:
+        """How many names ``rows`` (line -> its names) holds in the lines near the reader."""
+        return sum(len(row) for line, row in rows.items() if top <= line < top + NEAR)
+
     cpu = time.process_time()
     counts: list[dict[str, int]] = []
     while len(counts) < len(MARKS) and worker._has_work():
@@ -66,16 +71,12 @@ def measure(path: str, python: str, groups: bool) -> dict[str, Any]:
         if doc.pending is None:
             continue
         while len(counts) < len(MARKS) and time.process_time() - cpu >= MARKS[len(counts)]:
-            near = sum(
-                len(row) for line, row in doc.index.lines.items() if top <= line < top + NEAR
-            )
             answered = sum(1 for line, col in spread if doc.index.get(line, col))
-            counts.append({"spread": answered, "near": near})
+            counts.append({"spread": answered, "near": near(doc.index.lines)})
     while len(counts) < len(MARKS):  # (every name answered before the last mark)
         counts.append(counts[-1] if counts else {"spread": 0, "near": 0})
     left = doc.pending.by_line if doc.pending is not None else {}
-    near_names = sum(len(row) for line, row in doc.index.lines.items() if top <= line < top + NEAR)
-    near_names += sum(len(cols) for line, cols in left.items() if top <= line < top + NEAR)
+    near_names = near(doc.index.lines) + near(left)
     return {"counts": counts, "near_names": near_names}
 
 
