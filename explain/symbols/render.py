@@ -130,25 +130,53 @@ def _dotted(node: Any) -> bool:
     return all(t.type == "trailer" and t.children[0] == "." for t in node.children[1:])
 
 
-def _local(node: Any) -> bool:
-    """Whether the bare name ``node`` is a variable of the function it is read in: its
-    value can take jedi long to infer (a parameter's, from every call of the function)."""
-    from jedi.parser_utils import get_parent_scope
+def _names_code(name: Any) -> bool:
+    """Whether the bare name ``name`` is bound only by imports, ``def`` and ``class`` in its
+    module, or not at all (a builtin): jedi finds its value without inferring an expression.
+    A variable's value can take jedi a second (a parameter's comes from every call of the
+    function, a module's variable may hold a library's result)."""
+    for named in name.get_root_node().get_used_names().get(name.value, []):
+        if named.is_definition():
+            bound = named.get_definition(import_name_always=True)
+            if bound is None or bound.type not in _CODE_BINDINGS:
+                return False
+    return True
 
-    if node.type != "name":
+
+_CODE_BINDINGS = {"funcdef", "classdef", "import_name", "import_from"}
+
+
+def _method_of_module(node: Any, attribute: str) -> bool:
+    """Whether some class of ``node``'s module defines ``attribute`` as a method."""
+    named = node.get_root_node().get_used_names().get(attribute, [])
+    return any(n.parent.type == "funcdef" and n.parent.name is n for n in named)
+
+
+def _quick_value(part: Any) -> bool:
+    """Whether jedi infers ``part``, a name or dotted name, quickly: when it starts with a
+    module, class, function or builtin (``len``, ``os.path.join``), not a variable
+    (``link.key``, ``action.default``, ``self.data``), except ``self.method`` for a method
+    this module defines (a class lookup)."""
+    if not _dotted(part):
         return False
-    scope = get_parent_scope(node)
-    if scope is None or scope.type not in ("funcdef", "lambdef"):
-        return False
-    named = node.get_root_node().get_used_names().get(node.value, [])
-    return any(n.is_definition() and get_parent_scope(n) is scope for n in named)
+    if part.type == "name":
+        return _names_code(part)
+    head, trailers = part.children[0], part.children[1:]
+    if _names_code(head):
+        return True
+    return (
+        head.value in ("self", "cls")
+        and len(trailers) == 1
+        and _method_of_module(part, trailers[0].children[1].value)
+    )
 
 
 def alias(name: Any) -> bool:
     """Whether ``name`` is defined as another name (``_len = len``, ``add = self.add``,
     ``a, b = dict, tuple``): its value is that name's, quick to infer, and its signature
-    is what a reader wants. Not another local variable (``start = index``): that one's
-    value is no quicker to infer than any other expression's."""
+    is what a reader wants. Not another variable of the function or its attributes
+    (``start = index``, ``value = action.default``): their values are no quicker to infer
+    than any other expression's."""
     try:
         statement = name._name.tree_name.get_definition()
         if statement.type != "expr_stmt" or len(statement.children) != 3:
@@ -157,7 +185,7 @@ def alias(name: Any) -> bool:
         parts = [value]
         if value.type in ("testlist_star_expr", "testlist"):
             parts = [c for c in value.children if c.type != "operator"]
-        return all(_dotted(part) and not _local(part) for part in parts)
+        return all(_quick_value(part) for part in parts)
     except Exception:  # a compiled or otherwise tree-less name
         return False
 

@@ -139,6 +139,22 @@ def test_quick_records_leave_out_what_needs_a_variables_value() -> None:
     local = "def run(options):\n    chosen = options\n    return chosen\n"
     quick_local = render.definition(_help(local, 2, 4), quick=True)
     assert quick_local["header"] == "chosen = options" and quick_local["provisional"]
+    # ... nor its attributes (jedi infers the variable first) nor a module's variable (it
+    # may hold a library's result); a method through self is a class lookup: its signature
+    # comes with the quick answer
+    methods = (
+        "class Box:\n    def __init__(self, size):\n        self.size = size\n\n"
+        "    def add(self, item):\n        pass\n\n"
+        "    def fill(self, other):\n        put = self.add\n        room = self.size\n"
+        "        more = other.size\n        return put, room, more\n\n"
+        "box = Box(1)\nsame = box\n"
+    )
+    put, room, more = (render.definition(_help(methods, n, 8), quick=True) for n in (9, 10, 11))
+    assert put["header"] == "statement add(item)" and not put["provisional"]
+    assert room["header"] == "room = self.size" and room["provisional"]
+    assert more["header"] == "more = other.size" and more["provisional"]
+    same = render.definition(_help(methods, 15, 0), quick=True)
+    assert same["header"] == "same = box" and same["provisional"]
     # what a quick answer leaves out is said, not silently missing
     assert "value of `f`" in render.section(quick, None) and "still being worked out" in (
         render.section(quick, None)
