@@ -131,15 +131,24 @@ def _dotted(node: Any) -> bool:
 
 
 def _names_code(name: Any) -> bool:
-    """Whether the bare name ``name`` is bound only by imports, ``def`` and ``class`` in its
-    module, or not at all (a builtin): jedi finds its value without inferring an expression.
-    A variable's value can take jedi a second (a parameter's comes from every call of the
-    function, a module's variable may hold a library's result)."""
+    """Whether the bare name ``name`` is bound only by imports, ``def`` and ``class`` in the
+    scopes it is read in, or not at all (a builtin): jedi finds its value without inferring
+    an expression. A variable's value can take jedi a second (a parameter's comes from
+    every call of the function, a module's variable may hold a library's result)."""
+    from jedi.parser_utils import get_parent_scope
+
+    visible, scope = [], get_parent_scope(name)
+    while scope is not None:
+        visible.append(scope)
+        scope = get_parent_scope(scope)
     for named in name.get_root_node().get_used_names().get(name.value, []):
-        if named.is_definition():
-            bound = named.get_definition(import_name_always=True)
-            if bound is None or bound.type not in _CODE_BINDINGS:
-                return False
+        if not named.is_definition():
+            continue
+        if not any(get_parent_scope(named) is s for s in visible):
+            continue  # (a parameter or variable of another function)
+        bound = named.get_definition(import_name_always=True)
+        if bound is None or bound.type not in _CODE_BINDINGS:
+            return False
     return True
 
 

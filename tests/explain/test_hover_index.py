@@ -155,6 +155,10 @@ def test_quick_records_leave_out_what_needs_a_variables_value() -> None:
     assert more["header"] == "more = other.size" and more["provisional"]
     same = render.definition(_help(methods, 15, 0), quick=True)
     assert same["header"] == "same = box" and same["provisional"]
+    # another function's parameter of the same name does not make a builtin a variable
+    shadow = "def wrap(len):\n    return len\n\ndef count(items):\n    size = len\n"
+    builtin = render.definition(_help(shadow, 5, 4), quick=True)
+    assert builtin["header"].startswith("statement len(") and not builtin["provisional"]
     # what a quick answer leaves out is said, not silently missing
     assert "value of `f`" in render.section(quick, None) and "still being worked out" in (
         render.section(quick, None)
