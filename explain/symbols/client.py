@@ -201,9 +201,8 @@ class SymbolService:
     def _read_kept(self, doc: Document, text: str) -> None:
         """Read the answers an earlier session kept for the file, on a thread of its own
         (tens of milliseconds for a large module; no jedi): the first hovers after the
-        server starts must not wait for a worker to start and read them. The requests worker
-        reads and sends them too (it must know them; a duplicate is harmless), but only once
-        it has started, which on a slow machine is after the editor's first hovers."""
+        server starts must not wait for a worker to start and read them. The workers read
+        them too, to skip those names, but do not send them: this read is the server's."""
         if doc.path is None:
             return
         epoch, config = self.epoch, dict(self.config)

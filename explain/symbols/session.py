@@ -131,9 +131,10 @@ class WorkerSession:
                 self._keep(evicted)  # what was analysed so far
 
     def _load(self, doc: Doc) -> None:
-        """Take the answers kept on disk for the file, moved onto its text as it is now. The
-        requests worker (never slowed down for the editor's sake) sends them to the server;
-        the background worker only skips them."""
+        """Take the answers kept on disk for the file, moved onto its text as it is now, to
+        skip those names. Neither worker sends them: the server reads them itself when the
+        file opens (before a worker could), and decoding them twice in the server, in the
+        first second after its start, held up the first hovers there."""
         if self.kept is None or doc.path is None:
             return
         self.activity.doing("reading", subject=doc.label, lines=doc.lines)
@@ -144,13 +145,9 @@ class WorkerSession:
         for record in records:
             if record["key"] not in self.defs:
                 self.defs.put(record)
-        entries.sort(key=lambda entry: abs(entry[0] - doc.focus))
         for line, col, end, keys in entries:
             doc.index.put(line, col, end, keys)
-            if self.role == "requests":
-                self.out.queue(doc.uri, doc.version, [line, col, end, keys], self.defs)
-            else:
-                self.out.sent.update(keys)
+            self.out.sent.update(keys)
 
     def _adopt(self, doc: Doc) -> None:
         """Take the answers worked out for the file before it opened (``workspace``) that

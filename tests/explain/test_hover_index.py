@@ -276,13 +276,13 @@ def _kept_by_an_earlier_session(
     return path, source
 
 
-def test_a_reopened_file_gets_its_kept_answers_before_jedi_starts(
+def test_a_worker_skips_the_kept_answers_names_and_leaves_sending_them_to_the_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The requests worker sends the answers kept on disk while handling ``open``: before
-    any jedi step (its environment is not even created yet)."""
+    """The requests worker takes the answers kept on disk while handling ``open``, before
+    any jedi step (its environment is not even created yet), moved onto the text as it is
+    now; it does not send them: the server reads them itself (next test)."""
     import io
-    import json
 
     from prosepy.explain.symbols.channel import Channel
     from prosepy.explain.symbols.worker import Worker
@@ -295,10 +295,11 @@ def test_a_reopened_file_gets_its_kept_answers_before_jedi_starts(
     requests.open({**message, "text": "# a new first line\n" + source})
     requests.out.flush()
     assert requests.env is None  # no jedi yet
-    sent = [json.loads(line) for line in out.getvalue().splitlines()]
-    entries = [e for m in sent if m["op"] == "answers" for e in m["entries"]]
-    (loads,) = [e for e in entries if e[3] and e[3][0].endswith(":loads:function")]
-    assert loads[:3] == [3, 13, 18]  # one line lower than where it was worked out
+    doc = requests.docs[path.as_uri()]
+    entry = doc.index.get(3, 13)  # one line lower than where it was worked out
+    assert entry is not None and entry[1][0].endswith(":loads:function")
+    assert requests._known(doc, 3, 13)  # a hover there needs no jedi step
+    assert b'"answers"' not in out.getvalue()
 
 
 def test_the_server_reads_kept_answers_without_waiting_for_a_worker(
