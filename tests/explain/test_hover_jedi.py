@@ -248,6 +248,19 @@ async def test_an_unusable_run_python_is_reported_and_the_servers_is_used(
     assert message.startswith("prosepy: hover docs use the server's Python instead of run.python")
 
 
+async def test_an_unusable_run_python_is_reported_before_any_file_opens(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """The requests worker reads the interpreter as soon as the settings come; the warning
+    must reach the user then, not only if a file was opened before the worker got there."""
+    missing = tmp_path / "no-such-env" / "bin" / "python"
+    await client.initialize_session(initialize_params({"run": {"python": str(missing)}}))
+    shown = lambda: [m.message for m in client.messages if str(missing) in m.message]  # noqa: E731
+    await _until(shown, timeout=60)
+    (message,) = shown()
+    assert message.startswith("prosepy: hover docs use the server's Python instead of run.python")
+
+
 async def test_a_jedi_worker_that_dies_is_restarted(client: LanguageClient, tmp_path: Path) -> None:
     """Killing the worker that answers hovers costs no hover: the explanation is there at
     once, and a new worker answers once it has started."""

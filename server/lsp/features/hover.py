@@ -278,6 +278,16 @@ def register(server: ProsepyServer) -> None:
     atexit.register(service.symbols.stop)
     loop: list[asyncio.AbstractEventLoop] = []
 
+    def remember_loop() -> None:
+        """The event loop, for the workers' reader threads' messages to the client: known
+        from the first settings or document, whichever comes first (a warning about
+        ``run.python`` can come before any document opens)."""
+        if not loop:
+            try:
+                loop.append(asyncio.get_running_loop())
+            except RuntimeError:  # called outside the event loop
+                pass
+
     def environment_changed(message: dict[str, Any]) -> None:
         if message.get("error") and loop:
             text = (
@@ -296,8 +306,10 @@ def register(server: ProsepyServer) -> None:
             )
 
     service.symbols.on_analysed = analysed
+    configured: list[bool] = []  # (by the first document, if no settings came before)
 
     def settings_changed(old: Settings, new: Settings) -> None:
+        remember_loop()
         _configure(server, service)  # a no-op unless one of its settings changed
 
     server.on_settings_changed(settings_changed)
@@ -306,8 +318,9 @@ def register(server: ProsepyServer) -> None:
         doc = params.text_document
         if doc.language_id not in ("python", ""):
             return
-        if not loop:
-            loop.append(asyncio.get_running_loop())
+        if not configured:
+            configured.append(True)
+            remember_loop()
             _configure(server, service)
         document = server.workspace.get_text_document(doc.uri)
         if len(document.lines) <= LARGE_DOCUMENT_LINES:
