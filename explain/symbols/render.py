@@ -130,7 +130,7 @@ def _dotted(node: Any) -> bool:
     return all(t.type == "trailer" and t.children[0] == "." for t in node.children[1:])
 
 
-def _names_code(name: Any) -> bool:
+def _bound_to_code(name: Any) -> bool:
     """Whether the bare name ``name`` is bound only by imports, ``def`` and ``class`` in the
     scopes it is read in, or not at all (a builtin): jedi finds its value without inferring
     an expression. A variable's value can take jedi a second (a parameter's comes from
@@ -169,9 +169,9 @@ def _quick_value(part: Any) -> bool:
     if not _dotted(part):
         return False
     if part.type == "name":
-        return _names_code(part)
+        return _bound_to_code(part)
     head, trailers = part.children[0], part.children[1:]
-    if _names_code(head):
+    if _bound_to_code(head):
         return True
     return (
         head.value in ("self", "cls")
@@ -183,9 +183,9 @@ def _quick_value(part: Any) -> bool:
 def alias(name: Any) -> bool:
     """Whether ``name`` is defined as another name (``_len = len``, ``add = self.add``,
     ``a, b = dict, tuple``): its value is that name's, quick to infer, and its signature
-    is what a reader wants. Not another variable of the function or its attributes
-    (``start = index``, ``value = action.default``): their values are no quicker to infer
-    than any other expression's."""
+    is what a reader wants. Not a variable or a variable's attribute (``start = index``,
+    ``value = action.default``, ``same = frame`` of a module's ``frame = read()``): their
+    values are no quicker to infer than any other expression's."""
     try:
         statement = name._name.tree_name.get_definition()
         if statement.type != "expr_stmt" or len(statement.children) != 3:
