@@ -306,7 +306,6 @@ def register(server: ProsepyServer) -> None:
             )
 
     service.symbols.on_analysed = analysed
-    configured: list[bool] = []  # (by the first document, if no settings came before)
 
     def settings_changed(old: Settings, new: Settings) -> None:
         remember_loop()
@@ -318,9 +317,8 @@ def register(server: ProsepyServer) -> None:
         doc = params.text_document
         if doc.language_id not in ("python", ""):
             return
-        if not configured:
-            configured.append(True)
-            remember_loop()
+        remember_loop()
+        if not service.symbols.configured:  # no settings came before the first document
             _configure(server, service)
         document = server.workspace.get_text_document(doc.uri)
         if len(document.lines) <= LARGE_DOCUMENT_LINES:
