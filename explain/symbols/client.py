@@ -72,6 +72,8 @@ class Document:
     analysed_version: Any = None
     #: hash of the text the index is for (None after edits the workers have not had)
     text_hash: int | None = None
+    #: opened again with the answers it had when closed: the workers may take theirs back
+    restored: bool = False
 
 
 class SymbolService:
@@ -189,9 +191,15 @@ class SymbolService:
         with self.lock:
             parked = self.parked.take(uri, text)
             if parked is not None and parked.path == path:  # its answers are still right
-                # answers on their way for the text as it was closed are for this one too
-                parked.log = [(parked.version, [])]
+                # answers on their way for this text under an earlier opening's version are
+                # for this one too: a worker busy with one jedi step can send them after the
+                # file was closed and opened again twice (a client that opens a file per
+                # request); the workers do not send an answer twice
+                if not parked.log or parked.log[-1][0] != parked.version:
+                    parked.log.append((parked.version, []))
+                del parked.log[:-MAX_EDIT_LOG]
                 parked.version, parked.sent_version, parked.unsent = version, None, None
+                parked.restored = True
                 self.docs[uri] = parked
             else:
                 self.docs[uri] = Document(uri, path, version)
@@ -264,7 +272,7 @@ class SymbolService:
                 return
             if self._send(self._open_message(doc, version, text, focus)):
                 doc.sent_version, doc.unsent = version, []
-                doc.text_hash = hash(text)
+                doc.text_hash, doc.restored = hash(text), False
 
     @staticmethod
     def _open_message(doc: Document, version: Any, text: str, focus: int | None) -> dict[str, Any]:
@@ -279,6 +287,8 @@ class SymbolService:
         }
         if focus is not None:
             message["focus"] = focus
+        if doc.restored:
+            message["restored"] = True
         return message
 
     def closed(self, uri: str) -> None:
@@ -423,10 +433,7 @@ class SymbolService:
     ) -> None:
         """Keep answers computed on ``version`` of the text, moved through later edits;
         ``fill`` (answers read from disk): only where the workers have not answered yet."""
-        doc = self.docs.get(uri)
-        parked = self.parked.peek(uri) if doc is None else None
-        if parked is not None and parked.version == version:
-            doc = parked  # sent before the document was closed
+        doc = self.docs.get(uri) or self.parked.peek(uri)  # (sent before it was closed)
         edits: list[Edit] = []
         if doc is not None and version != doc.version:
             versions = [v for v, _ in doc.log]

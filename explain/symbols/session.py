@@ -92,7 +92,10 @@ class WorkerSession:
         raw_edits = message.get("edits")
         path = message.get("path")
         parked = self.parked.take(uri, text) if doc is None else None
-        restored = parked is not None and parked.path == path
+        # only if the server took its answers back too: the workers do not send an answer
+        # twice, and the server may have let the document go (closed with edits it had not
+        # sent, or more documents closed since than it keeps)
+        restored = parked is not None and parked.path == path and bool(message.get("restored"))
         if parked is not None and restored:  # opened again as it was closed
             doc = self.docs[uri] = parked
             doc.version = message.get("version")

@@ -4,6 +4,7 @@ through an instance (no ``self`` in their signature)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from lsprotocol import types
@@ -89,3 +90,32 @@ async def test_a_file_opened_again_has_its_answers_at_once(
     open_uri(client, uri, changed, version=4)
     text = await _hover(client, uri, call, lines[call].index("add"))
     assert "times=1" not in text
+
+
+async def test_answers_that_cross_a_quick_close_and_reopen_are_kept(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """A client that opens a file per request, or tabs switched quickly: the workers' answers
+    for one opening can reach the server after the next two; with the same text they are still
+    right. They used to be dropped, and the workers, which had sent them, never sent them
+    again: those names had no signature however long the reader waited (1 ms budget: only what
+    the workers sent reaches these hovers)."""
+    await client.initialize_session(initialize_params({"explain": {"jediBudgetMs": 1}}))
+    uri = (tmp_path / "report.py").as_uri()
+    lines = BUSY_CLASS.splitlines()
+    version = 1
+    open_uri(client, uri, BUSY_CLASS, version=version)
+    ready = client.ready  # type: ignore[attr-defined]
+    while not any(done == uri for done, _ in ready) and version < 3000:
+        await asyncio.sleep(0.02)
+        close_uri(client, uri)
+        version += 1
+        open_uri(client, uri, BUSY_CLASS, version=version)
+    assert any(done == uri for done, _ in ready), "the file was never analysed"
+    appends = [i for i, text in enumerate(lines) if "self.lines.append" in text]
+    missing = []
+    for line in appends:
+        text = _jedi_part(await _hover(client, uri, line, lines[line].index("append")))
+        if not text.startswith("```python\ndef append(object: _T, /) -> None\n```"):
+            missing.append(line)
+    assert missing == [], f"{len(missing)} of {len(appends)} without jedi's answer"

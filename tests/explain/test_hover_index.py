@@ -326,6 +326,57 @@ def test_the_server_reads_kept_answers_without_waiting_for_a_worker(
     assert [m["op"] for m in sent] == ["configure", "open"]  # no worker was asked
 
 
+def test_a_reopened_file_takes_answers_sent_for_any_earlier_opening_of_its_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker busy with one jedi step sends its answers late: after the file was closed
+    and opened again twice (a client that opens a file per request). The text is the same,
+    so they are kept; the workers never send an answer twice. Reopened, the workers are told
+    the server took its answers back; after edits it had not sent they are not."""
+    from prosepy.explain.symbols.client import SymbolService
+
+    symbols = SymbolService()  # not started: the test plays the workers
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(symbols, "_send", lambda message, to="both": sent.append(message) or True)
+    symbols.configure("", None)
+    uri, path, text = "file:///reader.py", "/reader.py", "import json\nvalue = json.loads('1')\n"
+    record = {"key": "json:loads:function", "path": "json.py", "markdown": "def loads(s)"}
+    symbols.opened(uri, path, 1, text)
+    for version in (2, 3):
+        symbols.closed(uri)
+        symbols.opened(uri, path, version, text)
+        assert sent[-1]["op"] == "open" and sent[-1].get("restored") is True
+    symbols._store(uri, 1, [[1, 13, 18, ["json:loads:function"]]], [record])  # late
+    assert symbols.lookup(uri, 3, 1, 13).records == [record]
+
+    symbols.changed(uri, 4, [])  # an edit the workers have not had, then closed
+    symbols.closed(uri)
+    symbols.opened(uri, path, 5, text)
+    assert sent[-1]["op"] == "open" and "restored" not in sent[-1]
+    assert not symbols.lookup(uri, 5, 1, 13).known  # let go: the workers send it again
+
+
+def test_a_worker_takes_a_closed_document_back_only_when_the_server_did(tmp_path: Path) -> None:
+    """Otherwise the worker would skip names whose answers the server no longer has."""
+    import io
+
+    from prosepy.explain.symbols.channel import Channel
+    from prosepy.explain.symbols.worker import Worker
+
+    path = tmp_path / "reader.py"
+    message = {"op": "open", "uri": path.as_uri(), "path": str(path), "text": "x = 1\n"}
+    worker = Worker(Channel(io.BytesIO()), "background")
+    worker.configure({"epoch": 1})
+    worker.open({**message, "version": 1})
+    first = worker.docs[path.as_uri()]
+    worker.close(path.as_uri())
+    worker.open({**message, "version": 2, "restored": True})
+    assert worker.docs[path.as_uri()] is first
+    worker.close(path.as_uri())
+    worker.open({**message, "version": 3})
+    assert worker.docs[path.as_uri()] is not first
+
+
 OVERLOADED = '''\
 from typing import overload
 
