@@ -378,10 +378,14 @@ class SymbolService:
         return answer
 
     def _free_worker(self) -> str:
-        """The requests worker, unless it is in a long step and the background worker is
-        not (callers hold the lock)."""
-        if self.answerer.busy is not None and self.analyser.busy is None and self.analyser.alive():
-            return "background"
+        """The requests worker, unless it is working out a name at length and the background
+        worker is not in a long step (callers hold the lock). Not while the requests worker
+        starts or reads a file: those steps are short, and it has looked at the builtins
+        and the file's imports, which the background worker may not have yet."""
+        busy = self.answerer.busy
+        if busy is not None and busy.get("kind") == "name" and self.analyser.busy is None:
+            if self.analyser.alive():
+                return "background"
         return "requests"
 
     def _settle(self, answer: concurrent.futures.Future[Answer], found: Answer) -> None:
