@@ -87,10 +87,8 @@ class SymbolService:
         self.parked: Parked[Document] = Parked()
         self.defs = DefinitionStore()
         self.requests: dict[int, concurrent.futures.Future[dict[str, Any]]] = {}
-        #: requests a worker has started working out with jedi
+        #: requests the requests worker has started working out with jedi
         self.working: set[int] = set()
-        #: the worker each request went to ("requests" or "background")
-        self.asked: dict[int, str] = {}
         #: hovers waiting for an answer: request id -> (uri, version, line, col, future)
         self.hovers: dict[int, tuple[str, Any, int, int, concurrent.futures.Future[Answer]]] = {}
         self.ids = itertools.count(1)
@@ -328,10 +326,7 @@ class SymbolService:
         that worker's reply or from the background worker's answers, whichever comes
         first. Cancelling it (the hover stopped waiting) withdraws the request: the
         requests worker must not spend its time on a hover already answered, and the
-        name becomes the background worker's next (the next hover there wants it).
-        While the requests worker is in a long jedi step (a library's first look takes it
-        a second or more) and the background worker is not, the background worker answers:
-        it takes a request before its next step."""
+        name becomes the background worker's next (the next hover there wants it)."""
         answer: concurrent.futures.Future[Answer] = concurrent.futures.Future()
         with self.lock:
             self.sync(uri, version, text, focus=line)
@@ -339,13 +334,11 @@ class SymbolService:
             request_id = next(self.ids)
             raw: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
             self.requests[request_id] = raw
-            worker = self._free_worker()
             message = {"op": "hover", "id": request_id, "uri": uri, "version": version}
-            if not self._send({**message, "line": line, "col": col}, to=worker):
+            if not self._send({**message, "line": line, "col": col}, to="requests"):
                 self.requests.pop(request_id, None)
                 self._settle(answer, UNKNOWN)
                 return answer
-            self.asked[request_id] = worker
             self.hovers[request_id] = (uri, version, line, col, answer)
 
         def replied(raw: concurrent.futures.Future[dict[str, Any]]) -> None:
@@ -362,9 +355,8 @@ class SymbolService:
                 self.hovers.pop(request_id, None)
                 started = request_id in self.working
                 if answer.cancelled() and self.requests.pop(request_id, None) is not None:
-                    self.asked.pop(request_id, None)
                     if not started:
-                        self._send({"op": "cancel", "id": request_id}, to=worker)
+                        self._send({"op": "cancel", "id": request_id}, to="requests")
                 if answer.cancelled() and started:
                     # jedi is on it in the requests worker (its reply is kept): the
                     # background worker goes on with the names around it instead of
@@ -376,17 +368,6 @@ class SymbolService:
         raw.add_done_callback(replied)
         answer.add_done_callback(settled)
         return answer
-
-    def _free_worker(self) -> str:
-        """The requests worker, unless it is working out a name at length and the background
-        worker is not in a long step (callers hold the lock). Not while the requests worker
-        starts or reads a file: those steps are short, and it has looked at the builtins
-        and the file's imports, which the background worker may not have yet."""
-        busy = self.answerer.busy
-        if busy is not None and busy.get("kind") == "name" and self.analyser.busy is None:
-            if self.analyser.alive():
-                return "background"
-        return "requests"
 
     def _settle(self, answer: concurrent.futures.Future[Answer], found: Answer) -> None:
         """Give a hover waiting on ``answer`` what was ``found``, unless it has its answer
@@ -403,13 +384,11 @@ class SymbolService:
     # -- the workers' messages ------------------------------------------------------------
     def _receive(self, worker: WorkerProcess, message: dict[str, Any]) -> None:
         op = message.get("op")
-        if op == "stopped":
+        if op == "stopped" and worker is self.answerer:
             with self.lock:
-                ids = [i for i, asked in self.asked.items() if asked == worker.role]
-                pending = [self.requests.pop(i) for i in ids if i in self.requests]
-                for request_id in ids:
-                    self.asked.pop(request_id, None)
-                    self.working.discard(request_id)
+                pending = list(self.requests.values())
+                self.requests.clear()
+                self.working.clear()
             for future in pending:
                 if not future.done():
                     future.set_exception(RuntimeError("the jedi worker stopped"))
@@ -421,7 +400,6 @@ class SymbolService:
                 return
             if op == "reply":
                 self.working.discard(message.get("id", -1))
-                self.asked.pop(message.get("id", -1), None)
                 waiting = self.requests.pop(message.get("id", -1), None)
                 if current and message.get("entry") is not None:
                     entry = message["entry"]

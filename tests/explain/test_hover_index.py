@@ -377,55 +377,6 @@ def test_a_worker_takes_a_closed_document_back_only_when_the_server_did(tmp_path
     assert worker.docs[path.as_uri()] is not first
 
 
-def test_a_hover_goes_to_the_background_worker_while_the_requests_worker_is_in_a_long_step(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A library's first look can take the requests worker seconds; a hover on another name
-    meanwhile must not wait behind it when the background worker is between steps. Its
-    reply answers the hover; a hover given up on is withdrawn from the worker it went to."""
-    from prosepy.explain.symbols.client import SymbolService
-
-    symbols = SymbolService()  # not started: the test plays the workers
-    sent: dict[str, list[dict[str, Any]]] = {"requests": [], "background": []}
-
-    def send(message: dict[str, Any], to: str = "both") -> bool:
-        for role in ("requests", "background") if to == "both" else (to,):
-            sent[role].append(message)
-        return True
-
-    monkeypatch.setattr(symbols, "_send", send)
-    monkeypatch.setattr(symbols.analyser, "alive", lambda: True)
-    symbols.configure("", None)
-    uri, path, text = "file:///reader.py", "/reader.py", "import json\nvalue = json.loads('1')\n"
-    symbols.opened(uri, path, 1, text)
-
-    def hovers(role: str) -> list[int]:
-        return [m["id"] for m in sent[role] if m["op"] == "hover"]
-
-    first = symbols.request(uri, 1, 1, 13, text)
-    assert hovers("requests") == [1] and hovers("background") == []
-    symbols.answerer.busy = {"kind": "starting"}  # a warm-up step: short, and it has the builtins
-    symbols.request(uri, 1, 1, 8, text).cancel()
-    assert hovers("requests") == [1, 2] and hovers("background") == []
-    symbols.answerer.busy = {"kind": "name", "subject": "loads"}  # its step runs long
-    second = symbols.request(uri, 1, 1, 0, text)
-    assert hovers("background") == [3]
-    record = {"key": "reader:value:statement", "path": path, "markdown": "value = 1"}
-    reply = {"op": "reply", "id": 3, "uri": uri, "version": 1, "entry": [1, 0, 5, [record["key"]]]}
-    symbols._receive(symbols.analyser, {**reply, "defs": [record], "epoch": symbols.epoch})
-    assert second.result(timeout=5).records == [record]
-
-    symbols.analyser.busy = {"kind": "name", "subject": "dumps"}  # both in long steps
-    third = symbols.request(uri, 1, 0, 7, text)
-    assert hovers("requests") == [1, 2, 4]
-    symbols.answerer.busy = None
-    symbols.analyser.busy = None
-    first.cancel()
-    assert {"op": "cancel", "id": 1} in sent["requests"]
-    assert not any(m["op"] == "cancel" for m in sent["background"])
-    third.cancel()
-
-
 OVERLOADED = '''\
 from typing import overload
 
