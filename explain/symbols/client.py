@@ -62,14 +62,18 @@ UNKNOWN = Answer(False)
 class Document:
     uri: str
     path: str | None
+    #: the client's version of the text
     version: Any
+    #: the server's name for the text, unique in the session: the workers' answers carry it.
+    #: Not the client's version: a client may number a reopened file's versions from 1
+    #: again, and a worker's late answer for an older text would land on the new one.
+    revision: int = 0
     index: DocumentIndex = field(default_factory=DocumentIndex)
-    #: (version after the change, its edits), oldest first
-    log: list[tuple[Any, list[Edit]]] = field(default_factory=list)
-    #: the version whose text the worker has, and the edits since (None: send it whole)
-    sent_version: Any = None
+    #: (revision after the change, its edits), oldest first
+    log: list[tuple[int, list[Edit]]] = field(default_factory=list)
+    #: the revision whose text the workers have, and the edits since (None: send it whole)
+    sent_revision: int | None = None
     unsent: list[Edit] | None = None
-    analysed_version: Any = None
     #: hash of the text the index is for (None after edits the workers have not had)
     text_hash: int | None = None
     #: opened again with the answers it had when closed: the workers may take theirs back
@@ -92,6 +96,7 @@ class SymbolService:
         #: hovers waiting for an answer: request id -> (uri, version, line, col, future)
         self.hovers: dict[int, tuple[str, Any, int, int, concurrent.futures.Future[Answer]]] = {}
         self.ids = itertools.count(1)
+        self.revisions = itertools.count(1)
         self.epoch = 0
         self.config: dict[str, Any] = {
             "python": "",
@@ -146,7 +151,7 @@ class SymbolService:
             for doc in self.docs.values():
                 text = self.text_of(doc.uri)
                 if text is not None:
-                    worker.send({**self._open_message(doc, doc.version, text, None), "edits": None})
+                    worker.send({**self._open_message(doc, text, None), "edits": None})
 
     def _send(self, message: dict[str, Any], to: str = "both") -> bool:
         sent = False
@@ -191,18 +196,16 @@ class SymbolService:
         with self.lock:
             parked = self.parked.take(uri, text)
             if parked is not None and parked.path == path:  # its answers are still right
-                # answers on their way for this text under an earlier opening's version are
-                # for this one too: a worker busy with one jedi step can send them after the
-                # file was closed and opened again twice (a client that opens a file per
-                # request); the workers do not send an answer twice
-                if not parked.log or parked.log[-1][0] != parked.version:
-                    parked.log.append((parked.version, []))
-                del parked.log[:-MAX_EDIT_LOG]
-                parked.version, parked.sent_version, parked.unsent = version, None, None
+                # the same text keeps its revision: answers on their way for it are for this
+                # opening too (a worker busy with one jedi step can send them after the file
+                # was closed and opened again twice, and never sends an answer twice)
+                parked.version, parked.sent_revision, parked.unsent = version, None, None
                 parked.restored = True
                 self.docs[uri] = parked
             else:
-                self.docs[uri] = Document(uri, path, version)
+                revision = next(self.revisions)
+                # (answers for the text as opened move through the edits that follow)
+                self.docs[uri] = Document(uri, path, version, revision, log=[(revision, [])])
                 self._read_kept(self.docs[uri], text)
             self.sync(uri, version, text)
 
@@ -214,7 +217,7 @@ class SymbolService:
         if doc.path is None:
             return
         epoch, config = self.epoch, dict(self.config)
-        uri, version, path = doc.uri, doc.version, doc.path
+        uri, revision, path = doc.uri, doc.revision, doc.path
 
         def read() -> None:
             try:
@@ -227,7 +230,7 @@ class SymbolService:
             entries, records = loaded
             with self.lock:
                 if epoch == self.epoch:
-                    self._store(uri, version, entries, records, fill=True)
+                    self._store(uri, revision, entries, records, fill=True)
 
         threading.Thread(target=read, name="prosepy-kept-answers", daemon=True).start()
 
@@ -249,6 +252,7 @@ class SymbolService:
             if doc is None:
                 return
             doc.version, doc.text_hash = version, None
+            doc.revision = next(self.revisions)
             if edits is None:
                 doc.index = DocumentIndex()
                 doc.log.clear()
@@ -259,29 +263,30 @@ class SymbolService:
             if dropped:
                 for other in self.docs.values():
                     other.index.drop_keys(dropped)
-            doc.log.append((version, edits))
+            doc.log.append((doc.revision, edits))
             del doc.log[:-MAX_EDIT_LOG]
             if doc.unsent is not None:
                 doc.unsent.extend(edits)
 
     def sync(self, uri: str, version: Any, text: str, focus: int | None = None) -> None:
-        """Give the workers the document's text if they have an older one."""
+        """Give the workers the document's text (of the client's ``version``) if they have
+        an older one."""
         with self.lock:
             doc = self.docs.get(uri)
-            if doc is None or (doc.sent_version == version and doc.sent_version is not None):
+            if doc is None or doc.version != version or doc.sent_revision == doc.revision:
                 return
-            if self._send(self._open_message(doc, version, text, focus)):
-                doc.sent_version, doc.unsent = version, []
+            if self._send(self._open_message(doc, text, focus)):
+                doc.sent_revision, doc.unsent = doc.revision, []
                 doc.text_hash, doc.restored = hash(text), False
 
     @staticmethod
-    def _open_message(doc: Document, version: Any, text: str, focus: int | None) -> dict[str, Any]:
-        edits = doc.unsent if doc.sent_version is not None else None
+    def _open_message(doc: Document, text: str, focus: int | None) -> dict[str, Any]:
+        edits = doc.unsent if doc.sent_revision is not None else None
         message: dict[str, Any] = {
             "op": "open",
             "uri": doc.uri,
             "path": doc.path,
-            "version": version,
+            "version": doc.revision,
             "text": text,
             "edits": [e.to_json() for e in edits] if edits is not None else None,
         }
@@ -296,7 +301,7 @@ class SymbolService:
             doc = self.docs.pop(uri, None)
             if doc is not None:
                 self._send({"op": "close", "uri": uri})
-                if doc.text_hash is not None and doc.version == doc.sent_version:
+                if doc.text_hash is not None and doc.revision == doc.sent_revision:
                     self.parked.park(uri, doc.text_hash, doc)
 
     def focus(self, uri: str, line: int, col: int | None = None) -> None:
@@ -334,7 +339,9 @@ class SymbolService:
             request_id = next(self.ids)
             raw: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
             self.requests[request_id] = raw
-            message = {"op": "hover", "id": request_id, "uri": uri, "version": version}
+            doc = self.docs.get(uri)
+            revision = doc.revision if doc is not None and doc.version == version else -1
+            message = {"op": "hover", "id": request_id, "uri": uri, "version": revision}
             if not self._send({**message, "line": line, "col": col}, to="requests"):
                 self.requests.pop(request_id, None)
                 self._settle(answer, UNKNOWN)
@@ -414,33 +421,34 @@ class SymbolService:
                 self.defs.put(message["record"])
             elif op == "analysed":
                 doc = self.docs.get(message["uri"])
-                if doc is not None:
-                    doc.analysed_version = message.get("version")
+                if doc is None or doc.revision != message.get("version"):
+                    return  # analysed a text the client no longer has
+                analysed = doc.version
             elif op == "environment" and worker is self.answerer:
                 self.environment = message
         if op == "environment" and current and worker is self.answerer and self.on_environment:
             self.on_environment(message)
         if op == "analysed" and current and self.on_analysed is not None:
-            self.on_analysed(message["uri"], message.get("version"))
+            self.on_analysed(message["uri"], analysed)
 
     def _store(
         self,
         uri: str,
-        version: Any,
+        revision: int,
         entries: list[list[Any]],
         defs: list[dict[str, Any]],
         fill: bool = False,
     ) -> None:
-        """Keep answers computed on ``version`` of the text, moved through later edits;
+        """Keep answers computed on ``revision`` of the text, moved through later edits;
         ``fill`` (answers read from disk): only where the workers have not answered yet."""
         doc = self.docs.get(uri) or self.parked.peek(uri)  # (sent before it was closed)
         edits: list[Edit] = []
-        if doc is not None and version != doc.version:
-            versions = [v for v, _ in doc.log]
-            if version not in versions:
+        if doc is not None and revision != doc.revision:
+            revisions = [r for r, _ in doc.log]
+            if revision not in revisions:
                 doc = None  # older than the edits kept: the worker sends newer ones
             else:
-                for _, later in doc.log[versions.index(version) + 1 :]:
+                for _, later in doc.log[revisions.index(revision) + 1 :]:
                     edits.extend(later)
         for record in defs:
             known = self.defs.get(record["key"])

@@ -356,6 +356,32 @@ def test_a_reopened_file_takes_answers_sent_for_any_earlier_opening_of_its_text(
     assert not symbols.lookup(uri, 5, 1, 13).known  # let go: the workers send it again
 
 
+def test_a_late_answer_lands_on_the_text_it_was_worked_out_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Answers for the text as opened that arrive after an edit move with it; and after the
+    file is closed and opened again as version 1 (clients number a reopened file's versions
+    from 1 again), an answer for the first version 1 is not put on the second one's lines."""
+    from prosepy.explain.symbols.client import SymbolService
+    from prosepy.explain.symbols.index import Edit
+
+    symbols = SymbolService()  # not started: the test plays the workers
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(symbols, "_send", lambda message, to="both": sent.append(message) or True)
+    symbols.configure("", None)
+    uri, path, text = "file:///reader.py", "/reader.py", "import json\nvalue = json.loads('1')\n"
+    record = {"key": "json:loads:function", "path": "json.py", "markdown": "def loads(s)"}
+    symbols.opened(uri, path, 1, text)
+    as_opened = sent[-1]["version"]
+    symbols.changed(uri, 2, [Edit(0, 0, 2)])  # a line typed above
+    symbols.sync(uri, 2, "# note\n" + text)
+    symbols.closed(uri)
+    symbols.opened(uri, path, 1, "# note\n" + text)
+    symbols._store(uri, as_opened, [[1, 13, 18, ["json:loads:function"]]], [record])  # late
+    assert not symbols.lookup(uri, 1, 1, 13).known
+    assert symbols.lookup(uri, 1, 2, 13).records == [record]
+
+
 def test_a_worker_takes_a_closed_document_back_only_when_the_server_did(tmp_path: Path) -> None:
     """Otherwise the worker would skip names whose answers the server no longer has."""
     import io
