@@ -326,6 +326,16 @@ def test_the_server_reads_kept_answers_without_waiting_for_a_worker(
     assert [m["op"] for m in sent] == ["configure", "open"]  # no worker was asked
 
 
+def _recorder(sent: list[dict[str, Any]]) -> Any:
+    """A stand-in for ``SymbolService._send``: keeps what the workers would be sent."""
+
+    def send(message: dict[str, Any], to: str = "both") -> bool:
+        sent.append(message)
+        return True
+
+    return send
+
+
 def test_a_reopened_file_takes_answers_sent_for_any_earlier_opening_of_its_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -337,7 +347,7 @@ def test_a_reopened_file_takes_answers_sent_for_any_earlier_opening_of_its_text(
 
     symbols = SymbolService()  # not started: the test plays the workers
     sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(symbols, "_send", lambda message, to="both": sent.append(message) or True)
+    monkeypatch.setattr(symbols, "_send", _recorder(sent))
     symbols.configure("", None)
     uri, path, text = "file:///reader.py", "/reader.py", "import json\nvalue = json.loads('1')\n"
     record = {"key": "json:loads:function", "path": "json.py", "markdown": "def loads(s)"}
@@ -367,7 +377,7 @@ def test_a_late_answer_lands_on_the_text_it_was_worked_out_for(
 
     symbols = SymbolService()  # not started: the test plays the workers
     sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(symbols, "_send", lambda message, to="both": sent.append(message) or True)
+    monkeypatch.setattr(symbols, "_send", _recorder(sent))
     symbols.configure("", None)
     uri, path, text = "file:///reader.py", "/reader.py", "import json\nvalue = json.loads('1')\n"
     record = {"key": "json:loads:function", "path": "json.py", "markdown": "def loads(s)"}
