@@ -326,37 +326,44 @@ def test_the_server_reads_kept_answers_without_waiting_for_a_worker(
     assert [m["op"] for m in sent] == ["configure", "open"]  # no worker was asked
 
 
-def _recorder(sent: list[dict[str, Any]]) -> Any:
-    """A stand-in for ``SymbolService._send``: keeps what the workers would be sent."""
+READER_URI, READER_PATH = "file:///reader.py", "/reader.py"
+READER = "import json\nvalue = json.loads('1')\n"
+LOADS = {"key": "json:loads:function", "path": "json.py", "markdown": "def loads(s)"}
+
+
+@pytest.fixture
+def played(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[dict[str, Any]]]:
+    """A symbol service whose workers the test plays: (service, what they were sent)."""
+    from prosepy.explain.symbols.client import SymbolService
+
+    symbols = SymbolService()  # not started
+    sent: list[dict[str, Any]] = []
 
     def send(message: dict[str, Any], to: str = "both") -> bool:
         sent.append(message)
         return True
 
-    return send
+    monkeypatch.setattr(symbols, "_send", send)
+    symbols.configure("", None)
+    return symbols, sent
 
 
 def test_a_reopened_file_takes_answers_sent_for_any_earlier_opening_of_its_text(
-    monkeypatch: pytest.MonkeyPatch,
+    played: tuple[Any, list[dict[str, Any]]],
 ) -> None:
     """A worker busy with one jedi step sends its answers late: after the file was closed
     and opened again twice (a client that opens a file per request). The text is the same,
     so they are kept; the workers never send an answer twice. Reopened, the workers are told
     the server took its answers back; after edits it had not sent they are not."""
-    from prosepy.explain.symbols.client import SymbolService
-
-    symbols = SymbolService()  # not started: the test plays the workers
-    sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(symbols, "_send", _recorder(sent))
-    symbols.configure("", None)
-    uri, path, text = "file:///reader.py", "/reader.py", "import json\nvalue = json.loads('1')\n"
-    record = {"key": "json:loads:function", "path": "json.py", "markdown": "def loads(s)"}
+    symbols, sent = played
+    uri, path, text, record = READER_URI, READER_PATH, READER, LOADS
     symbols.opened(uri, path, 1, text)
+    as_opened = sent[-1]["version"]
     for version in (2, 3):
         symbols.closed(uri)
         symbols.opened(uri, path, version, text)
         assert sent[-1]["op"] == "open" and sent[-1].get("restored") is True
-    symbols._store(uri, 1, [[1, 13, 18, ["json:loads:function"]]], [record])  # late
+    symbols._store(uri, as_opened, [[1, 13, 18, [record["key"]]]], [record])  # late
     assert symbols.lookup(uri, 3, 1, 13).records == [record]
 
     symbols.changed(uri, 4, [])  # an edit the workers have not had, then closed
@@ -367,27 +374,22 @@ def test_a_reopened_file_takes_answers_sent_for_any_earlier_opening_of_its_text(
 
 
 def test_a_late_answer_lands_on_the_text_it_was_worked_out_for(
-    monkeypatch: pytest.MonkeyPatch,
+    played: tuple[Any, list[dict[str, Any]]],
 ) -> None:
     """Answers for the text as opened that arrive after an edit move with it; and after the
     file is closed and opened again as version 1 (clients number a reopened file's versions
     from 1 again), an answer for the first version 1 is not put on the second one's lines."""
-    from prosepy.explain.symbols.client import SymbolService
     from prosepy.explain.symbols.index import Edit
 
-    symbols = SymbolService()  # not started: the test plays the workers
-    sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(symbols, "_send", _recorder(sent))
-    symbols.configure("", None)
-    uri, path, text = "file:///reader.py", "/reader.py", "import json\nvalue = json.loads('1')\n"
-    record = {"key": "json:loads:function", "path": "json.py", "markdown": "def loads(s)"}
+    symbols, sent = played
+    uri, path, text, record = READER_URI, READER_PATH, READER, LOADS
     symbols.opened(uri, path, 1, text)
     as_opened = sent[-1]["version"]
     symbols.changed(uri, 2, [Edit(0, 0, 2)])  # a line typed above
     symbols.sync(uri, 2, "# note\n" + text)
     symbols.closed(uri)
     symbols.opened(uri, path, 1, "# note\n" + text)
-    symbols._store(uri, as_opened, [[1, 13, 18, ["json:loads:function"]]], [record])  # late
+    symbols._store(uri, as_opened, [[1, 13, 18, [record["key"]]]], [record])  # late
     assert not symbols.lookup(uri, 1, 1, 13).known
     assert symbols.lookup(uri, 1, 2, 13).records == [record]
 
