@@ -377,7 +377,7 @@ def test_a_late_answer_lands_on_the_text_it_was_worked_out_for(
     played: tuple[Any, list[dict[str, Any]]],
 ) -> None:
     """Answers for the text as opened that arrive after an edit move with it; and after the
-    file is closed and opened again as version 1 (clients number a reopened file's versions
+    file is closed and opened again as version 1 (a client may number a reopened file's versions
     from 1 again), an answer for the first version 1 is not put on the second one's lines."""
     from prosepy.explain.symbols.index import Edit
 
