@@ -1,7 +1,8 @@
 """How hovers and the two jedi workers share the work, without processes: a hover that
 stopped waiting withdraws its request (the requests worker drops it, the background worker
-takes the name), an answer from either worker settles a waiting hover, the warm-up looks at
-names that exist, and the server reads a worker's large messages in a few calls."""
+takes the name), an answer from either worker settles a waiting hover, late answers land on
+the text they were worked out for across edits and reopenings, the warm-up looks at names
+that exist, and the server reads a worker's large messages in a few calls."""
 
 from __future__ import annotations
 
@@ -115,6 +116,71 @@ def test_the_background_workers_answer_settles_a_waiting_hover(service: Any) -> 
     # answered in full: the background worker is not asked to put it first
     assert not [m for m, to in sent if m["op"] == "focus" and m.get("col") == 13]
     assert list(symbols.hovers) == [max(symbols.requests)]
+
+
+def _opening(sent: list[tuple[dict[str, Any], str]]) -> dict[str, Any]:
+    """The last ``open`` message the workers were sent."""
+    return [m for m, _ in sent if m["op"] == "open"][-1]
+
+
+def test_a_reopened_file_takes_answers_sent_for_any_earlier_opening_of_its_text(
+    service: Any,
+) -> None:
+    """A worker busy with one jedi step sends its answers late: after the file was closed
+    and opened again twice (a client that opens a file per request). The text is the same,
+    so they are kept; the workers never send an answer twice. Reopened, the workers are told
+    the server took its answers back; after edits it had not sent they are not."""
+    symbols, sent = service
+    as_opened = _opening(sent)["version"]
+    for version in (2, 3):
+        symbols.closed(URI)
+        symbols.opened(URI, "/project/reader.py", version, TEXT)
+        assert _opening(sent).get("restored") is True
+    late = {"op": "answers", "uri": URI, "version": as_opened, "epoch": symbols.epoch}
+    loads = {"entries": [[2, 13, 18, ["json:loads"]]], "defs": [_record("json:loads")]}
+    symbols._receive(symbols.analyser, {**late, **loads})
+    assert symbols.lookup(URI, 3, 2, 13).records == [_record("json:loads")]
+
+    symbols.changed(URI, 4, [])  # an edit the workers have not had, then closed
+    symbols.closed(URI)
+    symbols.opened(URI, "/project/reader.py", 5, TEXT)
+    assert "restored" not in _opening(sent)
+    assert not symbols.lookup(URI, 5, 2, 13).known  # let go: the workers send it again
+
+
+def test_a_late_answer_lands_on_the_text_it_was_worked_out_for(service: Any) -> None:
+    """Answers for the text as opened that arrive after an edit move with it; and after the
+    file is closed and opened again as version 1 (a client may number a reopened file's
+    versions from 1 again), an answer for the first version 1 is not put on the second
+    one's lines."""
+    from prosepy.explain.symbols.index import Edit
+
+    symbols, sent = service
+    as_opened = _opening(sent)["version"]
+    symbols.changed(URI, 2, [Edit(0, 0, 2)])  # a line typed above
+    symbols.sync(URI, 2, "# note\n" + TEXT)
+    symbols.closed(URI)
+    symbols.opened(URI, "/project/reader.py", 1, "# note\n" + TEXT)
+    late = {"op": "answers", "uri": URI, "version": as_opened, "epoch": symbols.epoch}
+    loads = {"entries": [[2, 13, 18, ["json:loads"]]], "defs": [_record("json:loads")]}
+    symbols._receive(symbols.analyser, {**late, **loads})
+    assert not symbols.lookup(URI, 1, 2, 13).known
+    assert symbols.lookup(URI, 1, 3, 13).records == [_record("json:loads")]
+
+
+def test_a_worker_takes_a_closed_document_back_only_when_the_server_did() -> None:
+    """Otherwise the worker would skip names whose answers the server no longer has."""
+    message = {"op": "open", "uri": URI, "path": "/project/reader.py", "text": TEXT}
+    worker = Worker(Channel(io.BytesIO()), "background")
+    worker.configure({"epoch": 1})
+    worker.open({**message, "version": 1})
+    first = worker.docs[URI]
+    worker.close(URI)
+    worker.open({**message, "version": 2, "restored": True})
+    assert worker.docs[URI] is first
+    worker.close(URI)
+    worker.open({**message, "version": 3})
+    assert worker.docs[URI] is not first
 
 
 def test_the_warm_up_looks_at_names_that_exist() -> None:
