@@ -388,6 +388,23 @@ class Worker(WorkerSession):
             self.channel.send({"op": "definition", "record": record})
 
 
+def configure_jedi() -> None:
+    """jedi's settings in the workers.
+
+    To find ``items.append`` jedi infers ``items``, and for a list that means every
+    ``append`` and ``extend`` call on it (the list's contents), which a signature does not
+    need: 0.7 s at one name of argparse.py, 2 s at another, and the hovers waiting behind
+    such a name wait that long. Over every name of argparse.py, collections and the pandas
+    script (7,296) the answers without it were the same at all but 24, which lost an
+    inferred value (the hover shows the binding statement instead, as jedi-language-server
+    does) or, at 2, the method of a list's item; the whole analysis takes less CPU
+    (``scripts/bench_hover_lists.py``).
+    """
+    import jedi.settings
+
+    jedi.settings.dynamic_array_additions = False
+
+
 def main() -> int:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever jedi or an imported library prints must not reach the protocol
@@ -396,15 +413,7 @@ def main() -> int:
     parso_cache.install()  # the other worker and other servers read the same files
     if role == "background" and hasattr(os, "nice"):
         os.nice(10)  # hovers and the editor come first
-    if role == "requests":
-        import jedi.settings
-
-        # To find ``items.append`` jedi infers ``items``, and for a list that means every
-        # ``append`` and ``extend`` call on it (the list's contents), which a hover's
-        # signature does not need: 0.7 s at one name of argparse.py. Without it the answers
-        # at the benchmark's 200 argparse and pandas positions were the same; where the
-        # contents do matter, the background worker's complete answer replaces this one.
-        jedi.settings.dynamic_array_additions = False
+    configure_jedi()
     worker = Worker(Channel(out), role)
     threading.Thread(target=read_lines, args=(sys.stdin.buffer, worker.inbox), daemon=True).start()
     worker.run()
