@@ -395,10 +395,9 @@ def configure_jedi() -> None:
     ``append`` and ``extend`` call on it (the list's contents), which a signature does not
     need: 0.7 s at one name of argparse.py, 2 s at another, and the hovers waiting behind
     such a name wait that long. Over every name of argparse.py, collections and the pandas
-    script (7,296) the answers without it were the same at all but 24, which lost an
-    inferred value (the hover shows the binding statement instead, as jedi-language-server
-    does) or, at 2, the method of a list's item; the whole analysis takes less CPU
-    (``scripts/bench_hover_lists.py``).
+    script (7,296) the answers without it differed at 26: an inferred value lost (the hover
+    shows the binding statement instead, as jedi-language-server does) or, at 2, the
+    method of a list's item; argparse.py took 0.68x the CPU (``scripts/bench_hover_lists.py``).
     """
     import jedi.settings
 
