@@ -78,6 +78,8 @@ class Document:
     text_hash: int | None = None
     #: opened again with the answers it had when closed: the workers may take theirs back
     restored: bool = False
+    #: the read of the answers an earlier session kept for the file, while it runs
+    kept_read: concurrent.futures.Future[None] | None = None
 
 
 class SymbolService:
@@ -218,21 +220,29 @@ class SymbolService:
             return
         epoch, config = self.epoch, dict(self.config)
         uri, revision, path = doc.uri, doc.revision, doc.path
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        doc.kept_read = done
 
         def read() -> None:
             try:
                 loaded = persist.load(self._kept_folder(config), path, text)
             except Exception:  # a damaged file must not stop the server: jedi answers
                 logger.exception("cannot read the answers kept for %s", path)
-                return
-            if loaded is None:
-                return
-            entries, records = loaded
+                loaded = None
             with self.lock:
-                if epoch == self.epoch:
-                    self._store(uri, revision, entries, records, fill=True)
+                if loaded is not None and epoch == self.epoch:
+                    self._store(uri, revision, *loaded, fill=True)
+                done.set_result(None)
 
         threading.Thread(target=read, name="prosepy-kept-answers", daemon=True).start()
+
+    def reading_kept(self, uri: str) -> concurrent.futures.Future[None] | None:
+        """The read of the answers kept for the document, while it runs: a hover that
+        finds nothing yet waits for it rather than say "loading" (no jedi is needed)."""
+        with self.lock:
+            doc = self.docs.get(uri)
+            read = doc.kept_read if doc is not None else None
+            return read if read is not None and not read.done() else None
 
     def _kept_folder(self, config: dict[str, Any]) -> Path:
         """The workers' folder of kept answers for ``config`` (the same key they use; 5-12 ms

@@ -326,6 +326,38 @@ def test_the_server_reads_kept_answers_without_waiting_for_a_worker(
     assert [m["op"] for m in sent] == ["configure", "open"]  # no worker was asked
 
 
+def test_the_first_hover_waits_for_kept_answers_still_being_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a busy machine reading the kept answers can outlast the editor's hover delay (the
+    first hover of a workspace file said "loading" in a CI run): they need no jedi, so the
+    hover waits for them beyond jedi's budget. Here no worker runs, and the read ends
+    0.2 s into a hover whose budget is 1 ms."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    from prosepy.explain.symbols import persist
+    from prosepy.server.lsp.features.hover import HoverService, symbol_section
+
+    path, source = _kept_by_an_earlier_session(tmp_path, monkeypatch)
+    release, load = threading.Event(), persist.load
+    monkeypatch.setattr(persist, "load", lambda *args: release.wait(10) and load(*args))
+    service = HoverService()
+    monkeypatch.setattr(service.symbols, "_send", lambda message, to="both": True)
+    service.symbols.configure("", None)
+    service.symbols.opened(path.as_uri(), str(path), 1, source)
+    ls = SimpleNamespace(settings=SimpleNamespace(explain=SimpleNamespace(jedi_budget_ms=1)))
+    document = SimpleNamespace(lines=source.splitlines(True), version=1, source=source)
+
+    async def hover() -> str | None:
+        asyncio.get_running_loop().call_later(0.2, release.set)
+        return await symbol_section(ls, service, path.as_uri(), document, 2, 13, "en")  # type: ignore[arg-type]
+
+    section = asyncio.run(hover())
+    assert section is not None and section.startswith("```python\ndef loads(")
+
+
 OVERLOADED = '''\
 from typing import overload
 

@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 
 #: The worker gets a document's new text once typing has paused this long.
 TYPING_PAUSE_S = 0.3
+#: How long a hover waits for the answers an earlier session kept for its file while they
+#: are read, when the file has just opened (tens of milliseconds for a large module; more
+#: on a busy machine, where the first hover said "loading" although they were on disk).
+KEPT_WAIT_S = 1.0
 #: Parse trees kept, of open and recently closed documents.
 MAX_PARSED = 16
 #: Sent when jedi has analysed every name of a document: hovers there need not wait.
@@ -190,6 +194,13 @@ async def symbol_section(
     version = document.version
     path = _path_of(uri, document)
     answer = service.symbols.lookup(uri, version, line, start)
+    reading = None if answer.known else service.symbols.reading_kept(uri)
+    if reading is not None:  # the file's kept answers are being read: on disk, no jedi
+        try:
+            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(reading)), KEPT_WAIT_S)
+        except TimeoutError:
+            pass
+        answer = service.symbols.lookup(uri, version, line, start)
     if answer.known:
         service.symbols.focus(uri, line, start if answer.provisional else None)
         return service.symbols.section(answer, path, language)
