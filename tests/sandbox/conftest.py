@@ -92,11 +92,11 @@ def sandbox_processes(root: psutil.Process | None = None) -> list[psutil.Process
     return found
 
 
-def children(p: psutil.Process) -> list[psutil.Process]:
+def children(p: psutil.Process, recursive: bool = False) -> list[psutil.Process]:
     """A process that exited since it was listed (a spare replaced, a session restarted)
     has no children left to count."""
     try:
-        return p.children()
+        return p.children(recursive=recursive)
     except psutil.NoSuchProcess:
         return []
 

@@ -183,7 +183,7 @@ async def test_a_child_cannot_outlive_the_run(env: Env):
         if len(left) <= 1:
             break
         await asyncio.sleep(0.05)
-    assert len(left) <= 1 and all(proc.children(recursive=True) == [] for proc in left)
+    assert len(left) <= 1 and all(children(proc, recursive=True) == [] for proc in left)
     await env.still_works()
 
 
