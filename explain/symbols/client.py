@@ -230,9 +230,11 @@ class SymbolService:
                 logger.exception("cannot read the answers kept for %s", path)
                 loaded = None
             with self.lock:
-                if loaded is not None and epoch == self.epoch:
-                    self._store(uri, revision, *loaded, fill=True)
-                done.set_result(None)
+                try:
+                    if loaded is not None and epoch == self.epoch:
+                        self._store(uri, revision, *loaded, fill=True)
+                finally:  # (or every hover there would wait out KEPT_WAIT_S for it)
+                    done.set_result(None)
 
         threading.Thread(target=read, name="prosepy-kept-answers", daemon=True).start()
 
