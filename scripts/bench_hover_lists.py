@@ -15,7 +15,6 @@ differ (which definitions, or what the hover's first line says). Files: ``argpar
 
 from __future__ import annotations
 
-import io
 import sys
 import sysconfig
 import time
@@ -24,7 +23,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from scripts.bench_hover_passes import in_fresh_process  # noqa: E402
+from scripts.bench_hover_passes import background_worker, in_fresh_process  # noqa: E402
 from tests.userenv import pandas_python  # noqa: E402
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -40,16 +39,12 @@ def measure(path: str, python: str, lists: bool) -> dict[str, Any]:
     jedi's list contents (``lists``) or as the workers run."""
     import jedi.settings
 
-    from prosepy.explain.symbols.channel import Channel
-    from prosepy.explain.symbols.worker import Worker, configure_jedi
+    from prosepy.explain.symbols.worker import configure_jedi
 
     configure_jedi()
     if lists:  # the anchor
         jedi.settings.dynamic_array_additions = True
-    worker = Worker(Channel(io.BytesIO()), "background")
-    root = str(Path(path).parent)
-    settings = {"python": python, "root": root, "workspace_files": 0, "runtime_docs": False}
-    worker.configure({"epoch": 1, "keep": False, **settings})  # nothing from disk
+    worker = background_worker(path, python)
     text = Path(path).read_text(encoding="utf-8")
     uri = Path(path).as_uri()
     cpu, wall = time.process_time(), time.perf_counter()

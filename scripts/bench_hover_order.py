@@ -20,7 +20,6 @@ the reader hovers first; the order must not starve them). Files: ``argparse.py``
 from __future__ import annotations
 
 import ast
-import io
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from scripts.bench_hover import FILES, positions  # noqa: E402
-from scripts.bench_hover_passes import in_fresh_process  # noqa: E402
+from scripts.bench_hover_passes import background_worker, in_fresh_process  # noqa: E402
 from tests.userenv import pandas_python  # noqa: E402
 
 #: CPU seconds after which the answers are counted.
@@ -41,15 +40,10 @@ NEAR = 40
 def measure(path: str, python: str, groups: bool) -> dict[str, Any]:
     """In this process: a background worker's first pass over ``path`` until the last mark."""
     from prosepy.explain.symbols import documents
-    from prosepy.explain.symbols.channel import Channel
-    from prosepy.explain.symbols.worker import Worker
 
     if not groups:  # the anchor: no group goes before a nearer name
         documents.shared_names = lambda doc, known: documents.Shared()
-    worker = Worker(Channel(io.BytesIO()), "background")
-    root = str(Path(path).parent)
-    settings = {"python": python, "root": root, "workspace_files": 0, "runtime_docs": False}
-    worker.configure({"epoch": 1, "keep": False, **settings})  # nothing from disk: a first session
+    worker = background_worker(path, python)
     text = Path(path).read_text(encoding="utf-8")
     spread = positions(text, 100)
     uri = Path(path).as_uri()

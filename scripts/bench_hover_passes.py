@@ -23,7 +23,10 @@ import sys
 import sysconfig
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prosepy.explain.symbols.worker import Worker
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,15 +38,22 @@ FILES = [
 ]
 
 
-def measure(path: str, python: str, single_pass: bool) -> dict[str, Any]:
-    """In this process: a background worker analyses every name of ``path``."""
+def background_worker(path: str, python: str) -> Worker:
+    """A background worker in this process for ``path`` in ``python``'s environment, with
+    nothing kept from earlier sessions (a first session), its output thrown away."""
     from prosepy.explain.symbols.channel import Channel
     from prosepy.explain.symbols.worker import Worker
 
     worker = Worker(Channel(io.BytesIO()), "background")
     root = str(Path(path).parent)
     settings = {"python": python, "root": root, "workspace_files": 0, "runtime_docs": False}
-    worker.configure({"epoch": 1, "keep": False, **settings})  # nothing from disk: a first session
+    worker.configure({"epoch": 1, "keep": False, **settings})
+    return worker
+
+
+def measure(path: str, python: str, single_pass: bool) -> dict[str, Any]:
+    """In this process: a background worker analyses every name of ``path``."""
+    worker = background_worker(path, python)
     text = Path(path).read_text(encoding="utf-8")
     if single_pass:  # the anchor: every name complete at once
         real = worker.analyse
