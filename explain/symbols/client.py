@@ -80,6 +80,8 @@ class Document:
     restored: bool = False
     #: the read of the answers an earlier session kept for the file, while it runs
     kept_read: concurrent.futures.Future[None] | None = None
+    #: the revision the workers said they analysed every name of (they say it once)
+    analysed: int | None = None
 
 
 class SymbolService:
@@ -188,7 +190,7 @@ class SymbolService:
             self.defs.clear()
             self.parked.clear()
             for doc in self.docs.values():
-                doc.index = DocumentIndex()
+                doc.index, doc.analysed = DocumentIndex(), None
                 text = self.text_of(doc.uri)
                 if text is not None:
                     self._read_kept(doc, text)
@@ -204,12 +206,17 @@ class SymbolService:
                 parked.version, parked.sent_revision, parked.unsent = version, None, None
                 parked.restored = True
                 self.docs[uri] = parked
+                # (said while it was closed, or before: the workers do not say it again)
+                analysed = parked.analysed == parked.revision
             else:
                 revision = next(self.revisions)
                 # (answers for the text as opened move through the edits that follow)
                 self.docs[uri] = Document(uri, path, version, revision, log=[(revision, [])])
                 self._read_kept(self.docs[uri], text)
+                analysed = False
             self.sync(uri, version, text)
+        if analysed and self.on_analysed is not None:
+            self.on_analysed(uri, version)
 
     def _read_kept(self, doc: Document, text: str) -> None:
         """Read the answers an earlier session kept for the file, on a thread of its own
@@ -432,9 +439,13 @@ class SymbolService:
             elif op == "definition":
                 self.defs.put(message["record"])
             elif op == "analysed":
-                doc = self.docs.get(message["uri"])
+                uri = message["uri"]
+                doc = self.docs.get(uri) or self.parked.peek(uri)
                 if doc is None or doc.revision != message.get("version"):
                     return  # analysed a text the client no longer has
+                doc.analysed = doc.revision
+                if self.docs.get(uri) is not doc:
+                    return  # closed meanwhile: said when it opens again with this text
                 analysed = doc.version
             elif op == "environment" and worker is self.answerer:
                 self.environment = message

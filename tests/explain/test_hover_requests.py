@@ -1,7 +1,8 @@
 """How hovers and the two jedi workers share the work, without processes: a hover that
 stopped waiting withdraws its request (the requests worker drops it, the background worker
 takes the name), an answer from either worker settles a waiting hover, late answers land on
-the text they were worked out for across edits and reopenings, the warm-up looks at names
+the text they were worked out for across edits and reopenings, "every name analysed" is
+not lost to a reopening, the warm-up looks at names
 that exist, and the server reads a worker's large messages in a few calls."""
 
 from __future__ import annotations
@@ -166,6 +167,31 @@ def test_a_late_answer_lands_on_the_text_it_was_worked_out_for(service: Any) -> 
     symbols._receive(symbols.analyser, {**late, **loads})
     assert not symbols.lookup(URI, 1, 2, 13).known
     assert symbols.lookup(URI, 1, 3, 13).records == [_record("json:loads")]
+
+
+def test_a_file_analysed_while_it_was_closed_is_ready_when_it_opens_again(service: Any) -> None:
+    """The workers say once that every name of a text is analysed. Said while the file was
+    closed (tabs switched, a client that opens a file per request), it used to be dropped, and
+    the client never heard it; now it is said when the file opens again with that text, and at
+    every later opening of it, not after an edit."""
+    symbols, sent = service
+    said: list[tuple[str, Any]] = []
+    symbols.on_analysed = lambda uri, version: said.append((uri, version))
+    as_opened = _opening(sent)["version"]
+    symbols.closed(URI)
+    analysed = {"op": "analysed", "uri": URI, "version": as_opened, "epoch": symbols.epoch}
+    symbols._receive(symbols.analyser, analysed)
+    assert said == []
+    symbols.opened(URI, "/project/reader.py", 2, TEXT)
+    assert said == [(URI, 2)]
+    symbols.closed(URI)
+    symbols.opened(URI, "/project/reader.py", 3, TEXT)
+    assert said == [(URI, 2), (URI, 3)]
+    symbols.changed(URI, 4, [])
+    symbols.sync(URI, 4, TEXT + "\n")
+    symbols.closed(URI)
+    symbols.opened(URI, "/project/reader.py", 5, TEXT + "\n")
+    assert said == [(URI, 2), (URI, 3)]
 
 
 def test_a_worker_takes_a_closed_document_back_only_when_the_server_did() -> None:
